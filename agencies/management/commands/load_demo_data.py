@@ -1,0 +1,290 @@
+"""Demo tenants, agencies, staff, children and cases, so a newcomer can walk a whole case.
+
+Idempotent: running it again changes nothing. Everything is created through the services, as
+a person would, so the change log shows it. Refuses to run with DEBUG off unless told to, as
+the demo accounts share one published password.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agencies.models import Agency, AgencyKind, Role, Tenant, User
+from agencies.services import agency_create, membership_add, staff_record_dbs_check
+from cases.models import Case, Child, Ethnicity, Gender
+from cases.services import case_open, child_register
+
+DEMO_PASSWORD = "demo-caf-2026"
+
+NORTHSHIRE_AGENCIES = [
+    ("Northshire CAF team", AgencyKind.CAF_TEAM),
+    ("Riverside Primary School", AgencyKind.SCHOOL),
+    ("Northshire Health Visiting", AgencyKind.HEALTH_VISITING),
+    ("Northshire Police", AgencyKind.POLICE),
+    ("Northshire Youth Service", AgencyKind.YOUTH_SERVICE),
+    ("Family Action Northshire", AgencyKind.VOLUNTARY),
+    ("Northshire Children's Social Care", AgencyKind.CSC),
+]
+
+# username, first, last, job title, [(agency, role)]
+NORTHSHIRE_STAFF = [
+    (
+        "coordinator",
+        "Carol",
+        "Ndiaye",
+        "CAF coordinator",
+        [("Northshire CAF team", Role.CAF_COORDINATOR)],
+    ),
+    (
+        "chair",
+        "Martin",
+        "Hughes",
+        "MAF independent chair",
+        [("Northshire CAF team", Role.MAF_CHAIR)],
+    ),
+    ("manager", "Priya", "Shah", "Early help manager", [("Northshire CAF team", Role.MANAGER)]),
+    ("admin", "Tom", "Bell", "Systems administrator", [("Northshire CAF team", Role.TENANT_ADMIN)]),
+    (
+        "teacher",
+        "Sarah",
+        "Okafor",
+        "Designated safeguarding lead",
+        [("Riverside Primary School", Role.PRACTITIONER)],
+    ),
+    (
+        "healthvisitor",
+        "Joanne",
+        "Price",
+        "Health visitor",
+        [("Northshire Health Visiting", Role.PRACTITIONER)],
+    ),
+    (
+        "police",
+        "Daniel",
+        "Kowalski",
+        "PCSO, schools liaison",
+        [("Northshire Police", Role.PRACTITIONER)],
+    ),
+    (
+        "youthworker",
+        "Aisha",
+        "Rahman",
+        "Youth worker",
+        [("Northshire Youth Service", Role.PRACTITIONER)],
+    ),
+    (
+        "familysupport",
+        "Ben",
+        "Carter",
+        "Family support worker",
+        [
+            ("Family Action Northshire", Role.PRACTITIONER),
+            ("Northshire Youth Service", Role.PRACTITIONER),
+        ],
+    ),
+    (
+        "socialworker",
+        "Helen",
+        "Moss",
+        "Social worker",
+        [("Northshire Children's Social Care", Role.PRACTITIONER)],
+    ),
+    (
+        "newstarter",
+        "Liam",
+        "Foster",
+        "Teaching assistant (DBS check pending)",
+        [("Riverside Primary School", Role.PRACTITIONER)],
+    ),
+]
+
+WESTBOROUGH_AGENCIES = [
+    ("Westborough CAF team", AgencyKind.CAF_TEAM),
+    ("Westborough Academy", AgencyKind.SCHOOL),
+]
+WESTBOROUGH_STAFF = [
+    (
+        "west.coordinator",
+        "Grace",
+        "Adeyemi",
+        "CAF coordinator",
+        [("Westborough CAF team", Role.CAF_COORDINATOR)],
+    ),
+    ("west.teacher", "Owen", "Lloyd", "Head of year", [("Westborough Academy", Role.PRACTITIONER)]),
+]
+
+# assessor username, agency, child fields
+NORTHSHIRE_CASES = [
+    (
+        "teacher",
+        "Riverside Primary School",
+        dict(
+            given_name="Mohammed",
+            family_name="Hussain",
+            date_of_birth=date(2016, 4, 12),
+            gender=Gender.MALE,
+            ethnicity=Ethnicity.APKN,
+            address_line_1="14 Mill Lane",
+            town="Northshire",
+            postcode="NS1 4AB",
+            uprn="100012345678",
+            upn="P825401016001",
+        ),
+    ),
+    (
+        "healthvisitor",
+        "Northshire Health Visiting",
+        dict(
+            given_name="Lily",
+            family_name="Smith-Jones",
+            date_of_birth=date(2024, 9, 30),
+            gender=Gender.FEMALE,
+            ethnicity=Ethnicity.WBRI,
+            address_line_1="2 Station Road",
+            town="Northshire",
+            postcode="NS2 7QT",
+            nhs_number="9434765919",
+        ),
+    ),
+    (
+        "youthworker",
+        "Northshire Youth Service",
+        dict(
+            given_name="Kacper",
+            family_name="Nowak",
+            other_names="Kasper Nowak",
+            date_of_birth=date(2010, 1, 5),
+            gender=Gender.MALE,
+            ethnicity=Ethnicity.WOTH,
+            address_line_1="Flat 3, 88 High Street",
+            town="Northshire",
+            postcode="NS1 9ZZ",
+        ),
+    ),
+    (
+        "healthvisitor",
+        "Northshire Health Visiting",
+        dict(
+            given_name="Baby",
+            family_name="Clarke",
+            expected_date_of_birth=date(2027, 2, 14),
+            gender=Gender.NOT_KNOWN,
+            ethnicity=Ethnicity.NOBT,
+            address_line_1="7 Orchard Close",
+            town="Northshire",
+            postcode="NS3 2DL",
+        ),
+    ),
+]
+WESTBOROUGH_CASES = [
+    (
+        "west.teacher",
+        "Westborough Academy",
+        dict(
+            given_name="Chloe",
+            family_name="Evans",
+            date_of_birth=date(2012, 6, 21),
+            gender=Gender.FEMALE,
+            ethnicity=Ethnicity.WBRI,
+            postcode="WB4 1AA",
+        ),
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo tenants, staff, children and cases (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load even with DEBUG off (never on a live service: the password is public).",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("Demo data is for development (DEBUG=true) only.")
+        platform, _ = User.objects.get_or_create(
+            username="ecaf-platform",
+            defaults={"is_superuser": True, "is_staff": True, "first_name": "eCAF platform"},
+        )
+        with transaction.atomic():
+            self._tenant(
+                "Northshire County Council",
+                "northshire",
+                NORTHSHIRE_AGENCIES,
+                NORTHSHIRE_STAFF,
+                NORTHSHIRE_CASES,
+                platform,
+            )
+            self._tenant(
+                "Westborough Borough Council",
+                "westborough",
+                WESTBOROUGH_AGENCIES,
+                WESTBOROUGH_STAFF,
+                WESTBOROUGH_CASES,
+                platform,
+            )
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in at http://127.0.0.1:8000/"))
+        self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
+        for tenant_name, staff in (
+            ("Northshire", NORTHSHIRE_STAFF),
+            ("Westborough", WESTBOROUGH_STAFF),
+        ):
+            for username, first, last, title, _roles in staff:
+                self.stdout.write(f"  {tenant_name:<12} {username:<17} {first} {last}, {title}")
+
+    def _tenant(self, name, slug, agencies, staff, cases, platform):
+        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name})
+        by_name = {}
+        for agency_name, kind in agencies:
+            agency = Agency.objects.filter(tenant=tenant, name=agency_name).first()
+            if agency is None:
+                agency = agency_create(
+                    tenant=tenant,
+                    name=agency_name,
+                    kind=kind,
+                    by=platform,
+                    email=f"{slug}.{kind}@example.org",
+                    telephone="01632 960000",
+                )
+            by_name[agency_name] = agency
+        users = {}
+        for username, first, last, title, roles in staff:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "tenant": tenant,
+                    "first_name": first,
+                    "last_name": last,
+                    "job_title": title,
+                    "email": f"{username}@{slug}.example.org",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            for agency_name, role in roles:
+                membership_add(user=user, agency=by_name[agency_name], role=role, by=platform)
+            if role == Role.TENANT_ADMIN and not user.is_staff:
+                user.is_staff = True  # the tenant administrator works in Django admin
+                user.save(update_fields=["is_staff"])
+            if "pending" not in title and not user.has_dbs_check:
+                staff_record_dbs_check(
+                    user=user,
+                    checked_on=date(2025, 9, 1),
+                    reference=f"00{user.pk:010d}",
+                    by=platform,
+                )
+            users[username] = user
+        for assessor, agency_name, fields in cases:
+            existing = Child.objects.filter(
+                tenant=tenant, given_name=fields["given_name"], family_name=fields["family_name"]
+            ).first()
+            if existing and Case.objects.filter(child=existing).exists():
+                continue
+            child = existing or child_register(by=users[assessor], **fields)
+            case_open(child=child, assessor_agency=by_name[agency_name], by=users[assessor])

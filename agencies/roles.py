@@ -1,0 +1,23 @@
+"""Questions about a user's roles, answered from their memberships."""
+
+from agencies.models import Agency, Role
+
+
+def has_role(user, role: Role, *, tenant_id: int | None = None) -> bool:
+    if not user.is_authenticated or user.tenant_id is None:
+        return False
+    if tenant_id is not None and tenant_id != user.tenant_id:
+        return False
+    return user.memberships.filter(role=role, agency__is_active=True).exists()
+
+
+def is_tenant_admin(user) -> bool:
+    return has_role(user, Role.TENANT_ADMIN)
+
+
+def is_manager(user) -> bool:
+    return has_role(user, Role.MANAGER)
+
+
+def caf_team_of(tenant_id: int) -> Agency | None:
+    return Agency.objects.filter(tenant_id=tenant_id, kind="caf_team").first()

@@ -1,0 +1,93 @@
+"""Writes to tenants, agencies and staff. Each runs in one transaction, checks who may act,
+and is attributed to ``by`` in the change log."""
+
+import uuid
+from datetime import date
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import CASEWORK_ROLES, Agency, AgencyKind, Membership, Role, Tenant, User
+from agencies.roles import is_tenant_admin
+from audit.context import acting_as
+from cafsite.errors import CafError
+
+
+class StaffError(CafError):
+    pass
+
+
+def _require_tenant_admin(by: User, tenant_id: int) -> None:
+    if by.is_superuser:
+        return
+    if by.tenant_id != tenant_id or not is_tenant_admin(by):
+        raise StaffError("Only a tenant administrator of this tenant can do this.")
+
+
+def agency_create(
+    *, tenant: Tenant, name: str, kind: AgencyKind, by: User, email: str = "", telephone: str = ""
+) -> Agency:
+    """Create an agency with the group its staff's case access is granted through (R-TEN-2)."""
+    _require_tenant_admin(by, tenant.pk)
+    with transaction.atomic(), acting_as(by):
+        group = Group.objects.create(name=f"agency-{uuid.uuid4().hex}")
+        agency = Agency(
+            tenant=tenant, name=name, kind=kind, email=email, telephone=telephone, group=group
+        )
+        agency.full_clean()
+        agency.save()
+        return agency
+
+
+def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membership:
+    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3)."""
+    _require_tenant_admin(by, agency.tenant_id)
+    if user.tenant_id != agency.tenant_id:
+        raise StaffError("Staff can only join agencies of their own tenant.", field="agency")
+    if role == Role.CAF_COORDINATOR and agency.kind != AgencyKind.CAF_TEAM:
+        raise StaffError("CAF coordinators belong to the CAF team.", field="role")
+    with transaction.atomic(), acting_as(by):
+        membership, _ = Membership.objects.get_or_create(user=user, agency=agency, role=role)
+        staff_sync_agency_groups(user=user)
+        return membership
+
+
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """End a role; access through that agency ends in the same transaction."""
+    _require_tenant_admin(by, membership.agency.tenant_id)
+    with transaction.atomic(), acting_as(by):
+        user = membership.user
+        membership.delete()
+        staff_sync_agency_groups(user=user)
+
+
+def staff_sync_agency_groups(*, user: User) -> None:
+    """Make the user's agency groups match the agencies where they hold a casework role."""
+    wanted = set(
+        Group.objects.filter(
+            agency__memberships__user=user,
+            agency__memberships__role__in=CASEWORK_ROLES,
+            agency__is_active=True,
+        ).values_list("pk", flat=True)
+    )
+    current = set(user.groups.filter(agency__isnull=False).values_list("pk", flat=True))
+    if wanted - current:
+        user.groups.add(*(wanted - current))
+    if current - wanted:
+        user.groups.remove(*(current - wanted))
+
+
+def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: User) -> User:
+    """Record an enhanced DBS check, without which no case content is shown (R-TEN-4)."""
+    _require_tenant_admin(by, user.tenant_id)
+    if checked_on > timezone.localdate():
+        raise StaffError("The DBS check date cannot be in the future.", field="dbs_checked_on")
+    if not reference.strip():
+        raise StaffError("Enter the DBS certificate number.", field="dbs_reference")
+    with transaction.atomic(), acting_as(by):
+        user.dbs_checked_on = checked_on
+        user.dbs_reference = reference.strip()
+        user.full_clean()
+        user.save(update_fields=["dbs_checked_on", "dbs_reference"])
+        return user

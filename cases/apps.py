@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Children and CAF cases"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from cases import models
+
+        auditlog.register(models.Child)
+        auditlog.register(models.Case)
+        auditlog.register(models.CaseUserObjectPermission)
+        auditlog.register(models.CaseGroupObjectPermission)

@@ -1,0 +1,194 @@
+"""The child register and the CAF episode (case)."""
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from cases.identifiers import validate_nhs_number, validate_upn
+
+
+class Gender(models.TextChoices):
+    # DfE children-in-need census codes, as Ofsted's Annex A list asks for (R-REPORT-1).
+    NOT_KNOWN = "0", "Not known"
+    MALE = "1", "Male"
+    FEMALE = "2", "Female"
+    NOT_SPECIFIED = "9", "Not specified"
+
+
+class Ethnicity(models.TextChoices):
+    # DfE ethnicity main codes (children-in-need census).
+    WBRI = "WBRI", "White British"
+    WIRI = "WIRI", "White Irish"
+    WIRT = "WIRT", "Traveller of Irish heritage"
+    WROM = "WROM", "Gypsy/Roma"
+    WOTH = "WOTH", "Any other White background"
+    MWBC = "MWBC", "White and Black Caribbean"
+    MWBA = "MWBA", "White and Black African"
+    MWAS = "MWAS", "White and Asian"
+    MOTH = "MOTH", "Any other mixed background"
+    AIND = "AIND", "Indian"
+    APKN = "APKN", "Pakistani"
+    ABAN = "ABAN", "Bangladeshi"
+    AOTH = "AOTH", "Any other Asian background"
+    BCRB = "BCRB", "Black Caribbean"
+    BAFR = "BAFR", "Black African"
+    BOTH = "BOTH", "Any other Black background"
+    CHNE = "CHNE", "Chinese"
+    OOTH = "OOTH", "Any other ethnic group"
+    REFU = "REFU", "Refused"
+    NOBT = "NOBT", "Information not yet obtained"
+
+
+class Child(models.Model):
+    """A child on a tenant's register. An unborn child has an expected date of birth instead."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="children")
+    given_name = models.CharField("first name", max_length=100)
+    middle_names = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField("last name", max_length=100)
+    other_names = models.CharField(
+        max_length=300, blank=True, help_text="Previous names, other spellings, names known by."
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date_of_birth = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, default=Ethnicity.NOBT)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    nhs_number = models.CharField(
+        "NHS number", max_length=10, blank=True, validators=[validate_nhs_number]
+    )
+    upn = models.CharField(
+        "unique pupil number", max_length=13, blank=True, validators=[validate_upn]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "children"
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | Q(expected_date_of_birth__isnull=False),
+                name="child_has_birth_or_expected_date",
+                violation_error_message=(
+                    "Enter a date of birth, or an expected date for an unborn child."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(uprn="") | Q(uprn__regex=r"^[0-9]{1,12}$"),
+                name="child_uprn_digits",
+                violation_error_message="A UPRN is up to 12 digits.",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "nhs_number"],
+                condition=~Q(nhs_number=""),
+                name="child_nhs_number_unique_in_tenant",
+                violation_error_message="Another child on the register has this NHS number.",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "upn"],
+                condition=~Q(upn=""),
+                name="child_upn_unique_in_tenant",
+                violation_error_message="Another child on the register has this UPN.",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "date_of_birth"], name="child_tenant_dob")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "child_id": self.pk}
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(
+            part for part in (self.given_name, self.middle_names, self.family_name) if part
+        )
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years on ``day``; None for an unborn child."""
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class CaseState(models.TextChoices):
+    # The lifecycle in DOMAIN.md; transitions are services of their own, in later issues.
+    INTENTION_LOGGED = "intention_logged", "Intention logged"
+    CONSENT = "consent", "Consent"
+    ASSESSMENT = "assessment", "Assessment in progress"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for correction"
+    LOGGED = "logged", "Logged"
+    DELIVERY = "delivery", "Team around the child"
+    REVIEW = "review", "Review"
+    CLOSED = "closed", "Closed"
+    ARCHIVED = "archived", "Archived"
+
+
+class Case(models.Model):
+    """One CAF episode for one child."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="cases")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="cases")
+    assessor = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, related_name="cases_assessed"
+    )
+    assessor_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="cases_assessed"
+    )
+    state = models.CharField(
+        max_length=20, choices=CaseState.choices, default=CaseState.INTENTION_LOGGED
+    )
+    intention_logged_at = models.DateTimeField(auto_now_add=True)
+    assessment_started_on = models.DateField(null=True, blank=True)
+    assessment_completed_on = models.DateField(null=True, blank=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    logged_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-intention_logged_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "state"], name="case_tenant_state"),
+            models.Index(fields=["assessor", "-intention_logged_at"], name="case_assessor_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.child})"
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "case_id": self.pk, "child_id": self.child_id}
+
+    @property
+    def reference(self) -> str:
+        return f"CAF-{self.pk:06d}"
+
+
+# django-guardian's direct foreign-key permission tables: indexed joins on Case, not the
+# generic varchar object_pk (FIELD-NOTES, guardian).
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.content_object.tenant_id, "case_id": self.content_object_id}
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.content_object.tenant_id, "case_id": self.content_object_id}

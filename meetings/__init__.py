@@ -1,0 +1,1 @@
+"""Team-around-the-child meetings and multi-agency forums (R-TAC, R-MAF)."""

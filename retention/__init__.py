@@ -1,0 +1,1 @@
+"""Archive and purge of closed cases, legal holds and purge records (R-RET)."""
