@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cafsite.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cafsite.settings.base")
 
 app = Celery("cafsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")

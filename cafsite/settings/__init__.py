@@ -1,1 +1,1 @@
-from .base import *  # noqa: F403
+"""Settings modules: `base` is what the application runs with, `test` adds test-only overrides."""
