@@ -19,5 +19,16 @@ def is_manager(user) -> bool:
     return has_role(user, Role.MANAGER)
 
 
+def managed_agency_ids(user) -> list[int]:
+    """The active agencies in which ``user`` holds the manager role."""
+    if not user.is_authenticated or user.tenant_id is None:
+        return []
+    return list(
+        user.memberships.filter(role=Role.MANAGER, agency__is_active=True).values_list(
+            "agency_id", flat=True
+        )
+    )
+
+
 def caf_team_of(tenant_id: int) -> Agency | None:
     return Agency.objects.filter(tenant_id=tenant_id, kind="caf_team").first()

@@ -26,9 +26,12 @@ class AuditSearchForm(GovukFormMixin, forms.Form):
         required=False, input_formats=DATE_FORMATS, label="To", help_text="For example, 31/3/2026"
     )
 
-    def __init__(self, *args, tenant_id: int, **kwargs):
+    def __init__(self, *args, tenant_id: int, scope: list[int] | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(tenant_id=tenant_id)
+        agencies = Agency.objects.filter(tenant_id=tenant_id)
+        if scope is not None:
+            agencies = agencies.filter(pk__in=scope)
+        self.fields["agency"].queryset = agencies
 
     def clean_case(self) -> int | None:
         raw = self.cleaned_data["case"].strip()

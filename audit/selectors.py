@@ -1,10 +1,16 @@
-"""Searching the audit trail. Managers see their own tenant's entries only."""
+"""Searching the audit trail.
+
+A manager of the tenant's CAF team oversees the whole tenant's trail; a manager of any other
+agency sees what their own agencies' staff did, never what other agencies did (R-AUDIT-2).
+"""
 
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from agencies.models import Agency, AgencyKind, User
+from agencies.roles import managed_agency_ids
 from audit.models import AccessLogEntry, ChangeLogEntry
 from cases.models import Case
 
@@ -15,9 +21,18 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def audit_scope_for(user) -> list[int] | None:
+    """The agencies whose staff's entries ``user`` may search, or None for the whole tenant."""
+    managed = managed_agency_ids(user)
+    if Agency.objects.filter(pk__in=managed, kind=AgencyKind.CAF_TEAM).exists():
+        return None
+    return managed
+
+
 def audit_entries(
     *,
     tenant_id: int,
+    scope_agency_ids: list[int] | None,
     log: str,
     username: str = "",
     case_id: int | None = None,
@@ -34,6 +49,9 @@ def audit_entries(
     else:
         entries = AccessLogEntry.objects.filter(tenant_id=tenant_id).select_related("user")
         time_field, user_field = "at", "user"
+    if scope_agency_ids is not None:
+        scoped_users = User.objects.filter(memberships__agency_id__in=scope_agency_ids)
+        entries = entries.filter(**{f"{user_field}__in": scoped_users})
     if username:
         if log == "changes":
             entries = entries.filter(actor__username=username)

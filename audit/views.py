@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from agencies.roles import is_manager
 from audit.forms import AuditSearchForm
-from audit.selectors import audit_entries, page_before
+from audit.selectors import audit_entries, audit_scope_for, page_before
 
 
 @login_required
@@ -12,13 +12,15 @@ def audit_search(request):
     """Managers search who changed, viewed, printed or was refused what (R-AUDIT-1)."""
     if not is_manager(request.user):
         raise Http404
-    form = AuditSearchForm(request.GET or None, tenant_id=request.user.tenant_id)
+    scope = audit_scope_for(request.user)
+    form = AuditSearchForm(request.GET or None, tenant_id=request.user.tenant_id, scope=scope)
     rows, next_cursor, log = [], None, "access"
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         log = data["log"]
         entries = audit_entries(
             tenant_id=request.user.tenant_id,
+            scope_agency_ids=scope,
             log=log,
             username=data["username"].strip(),
             case_id=data["case"],
@@ -28,7 +30,7 @@ def audit_search(request):
         )
         rows, next_cursor = page_before(entries, log=log, cursor=request.GET.get("before"))
     elif not form.is_bound:
-        entries = audit_entries(tenant_id=request.user.tenant_id, log=log)
+        entries = audit_entries(tenant_id=request.user.tenant_id, scope_agency_ids=scope, log=log)
         rows, next_cursor = page_before(entries, log=log, cursor=None)
     next_query = None
     if next_cursor:

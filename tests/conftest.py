@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from agencies.models import Agency, AgencyKind, Role, Tenant, User
 from cases.models import Case, Gender
@@ -72,12 +73,14 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def login(client):
-    """Sign a user in through the real login form and return the client."""
+def login(db):
+    """Sign a user in through the real login form; each call returns a browser of its own."""
 
-    def _login(user: User):
+    def _login(user: User) -> Client:
+        client = Client()
         response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, "login failed"
+        assert response.status_code == 302, f"{user.username} could not sign in"
+        assert client.session["_auth_user_id"] == str(user.pk)
         return client
 
     return _login

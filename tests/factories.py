@@ -55,7 +55,10 @@ def make_staff(tenant, memberships, *, username=None, dbs=True, **fields) -> Use
         membership_add(user=user, agency=agency, role=role, by=platform_user())
     if dbs:
         staff_record_dbs_check(
-            user=user, checked_on=date(2025, 1, 6), reference=f"001{user.pk:09d}", by=platform_user()
+            user=user,
+            checked_on=date(2025, 1, 6),
+            reference=f"001{user.pk:09d}",
+            by=platform_user(),
         )
     user.refresh_from_db()
     return user
