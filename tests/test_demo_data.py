@@ -1,0 +1,60 @@
+"""The demo data a newcomer signs in with: loaded once, loaded again without change, and
+shaped so a whole case can be walked."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from agencies.management.commands.load_demo_data import DEMO_PASSWORD
+from agencies.models import Agency, AgencyKind, Membership, Role, Tenant, User
+from audit.models import ChangeLogEntry
+from cases.models import Case, Child
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Tenant, Agency, User, Membership, Child, Case, ChangeLogEntry)
+    }
+
+
+def test_demo_data_is_complete_and_idempotent(db, settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=StringIO())
+    first = _counts()
+    call_command("load_demo_data", stdout=StringIO())
+
+    assert _counts() == first
+    assert first["Tenant"] == 2
+    northshire = Tenant.objects.get(slug="northshire")
+    kinds = set(northshire.agencies.values_list("kind", flat=True))
+    assert AgencyKind.CAF_TEAM in kinds
+    assert len(kinds - {AgencyKind.CAF_TEAM}) >= 5
+    roles = set(Membership.objects.filter(agency__tenant=northshire).values_list("role", flat=True))
+    assert {Role.CAF_COORDINATOR, Role.MAF_CHAIR, Role.MANAGER, Role.TENANT_ADMIN} <= roles
+    assert Child.objects.filter(tenant=northshire).count() >= 3
+
+
+def test_demo_teacher_signs_in_and_sees_their_case(db, settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=StringIO())
+    client = Client()
+
+    response = client.post("/sign-in/", {"username": "teacher", "password": DEMO_PASSWORD})
+    home = client.get("/")
+
+    assert response.status_code == 302
+    teacher_cases = Case.objects.filter(assessor__username="teacher")
+    assert teacher_cases.exists()
+    for case in teacher_cases:
+        assert case.reference in home.content.decode()
+
+
+def test_demo_data_refuses_to_load_on_a_live_service(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("load_demo_data")
+    assert not Tenant.objects.exists()
