@@ -77,6 +77,7 @@ class AccessAction(models.TextChoices):
     PRINT = "print", "Printed"
     EXPORT = "export", "Exported"
     DENIED = "denied", "Denied (not found or not permitted)"
+    SEARCH = "search", "Searched the child register"
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"

@@ -12,5 +12,6 @@ class CasesConfig(AppConfig):
 
         auditlog.register(models.Child)
         auditlog.register(models.Case)
+        auditlog.register(models.CafCheck)
         auditlog.register(models.CaseUserObjectPermission)
         auditlog.register(models.CaseGroupObjectPermission)

@@ -66,6 +66,10 @@ class Child(models.Model):
     upn = models.CharField(
         "unique pupil number", max_length=13, blank=True, validators=[validate_upn]
     )
+    # A duplicate record merged into another keeps its row, so its history still resolves.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +128,23 @@ class Child(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+class ChildNameKey(models.Model):
+    """Sound-alike keys of a child's names (cases.matching.sound_keys), so a search without a
+    date of birth still finds candidates through an index on both PostgreSQL and SQLite."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["child", "key"], name="child_name_key_unique")
+        ]
+        indexes = [models.Index(fields=["key"], name="child_name_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class CaseState(models.TextChoices):
     # The lifecycle in DOMAIN.md; transitions are services of their own, in later issues.
     INTENTION_LOGGED = "intention_logged", "Intention logged"
@@ -149,6 +170,17 @@ class Case(models.Model):
     assessor_agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="cases_assessed"
     )
+    lead_professional = models.ForeignKey(
+        "agencies.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_led",
+    )
+    # A new episode for a child whose earlier CAF closed long ago links to it (R-CHECK-4).
+    previous_episode = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="later_episodes"
+    )
     state = models.CharField(
         max_length=20, choices=CaseState.choices, default=CaseState.INTENTION_LOGGED
     )
@@ -158,6 +190,7 @@ class Case(models.Model):
     submitted_on = models.DateField(null=True, blank=True)
     logged_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    reopened_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -176,6 +209,74 @@ class Case(models.Model):
     @property
     def reference(self) -> str:
         return f"CAF-{self.pk:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (CaseState.CLOSED, CaseState.ARCHIVED)
+
+    @property
+    def contact(self):
+        """Who a practitioner without access should call: the lead professional, or the
+        assessor until one is agreed (R-CHECK-1)."""
+        return self.lead_professional or self.assessor
+
+
+class CheckOutcome(models.TextChoices):
+    """What the practitioner decided after checking for an existing CAF (R-CHECK-2..8)."""
+
+    PENDING = "", "Searched, no decision yet"
+    NEW_CAF = "new_caf", "No CAF: intention to start one logged"
+    JOIN_REQUESTED = "join_requested", "Open CAF: asked the lead professional to join or add needs"
+    REOPENED = "reopened", "Closed under 6 months ago: reopened"
+    NEW_EPISODE = "new_episode", "Closed longer ago: new episode started"
+    TIER34_CONCERN = "tier34_concern", "Tier 3/4 involvement: concern registered with keyworker"
+    CHILD_PROTECTION = "child_protection", "Child protection concern: safeguarding referral"
+    OUT_OF_SCOPE = "out_of_scope", "Outside the age range for a CAF"
+
+
+class CafCheck(models.Model):
+    """One check for an existing CAF: what was searched, by whom, and what was decided. The CAF
+    team sees every check in its tenant as it happens (R-CHECK-2)."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="caf_checks")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    searched_at = models.DateTimeField(auto_now_add=True)
+    given_name = models.CharField("first name", max_length=100, blank=True)
+    family_name = models.CharField("last name", max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    upn = models.CharField("unique pupil number", max_length=13, blank=True)
+    has_learning_difficulty = models.BooleanField(
+        "learning difficulty or disability", default=False
+    )
+    match_count = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(
+        max_length=20, choices=CheckOutcome.choices, default=CheckOutcome.PENDING, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="checks"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="checks"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-searched_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-searched_at"], name="check_tenant_recent")]
+
+    def __str__(self) -> str:
+        return f"Check by {self.by} at {self.searched_at:%d/%m/%Y %H:%M}"
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "case_id": self.case_id, "child_id": self.child_id}
+
+    @property
+    def searched_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.family_name) if p)
 
 
 # django-guardian's direct foreign-key permission tables: indexed joins on Case, not the

@@ -7,7 +7,8 @@ from agencies.roles import caf_team_of
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cases.identifiers import normalise_identifier
-from cases.models import Case, Child
+from cases.matching import name_parts, sound_keys
+from cases.models import Case, Child, ChildNameKey
 from cases.permissions import agency_access_grant
 
 
@@ -39,10 +40,24 @@ def child_register(*, by: User, **fields) -> Child:
         child = Child(tenant_id=by.tenant_id, **fields)
         child.full_clean()
         child.save()
+        child_name_keys_refresh(child=child)
         return child
 
 
-def case_open(*, child: Child, assessor_agency: Agency, by: User) -> Case:
+def child_name_keys_refresh(*, child: Child) -> None:
+    """Store the sound-alike keys of every name the child is known by, for the search."""
+    parts = name_parts(child.given_name, child.middle_names, child.family_name, child.other_names)
+    wanted = set().union(*(sound_keys(part) for part in parts)) if parts else set()
+    ChildNameKey.objects.filter(child=child).exclude(key__in=wanted).delete()
+    existing = set(ChildNameKey.objects.filter(child=child).values_list("key", flat=True))
+    ChildNameKey.objects.bulk_create(
+        ChildNameKey(child=child, key=key) for key in sorted(wanted - existing)
+    )
+
+
+def case_open(
+    *, child: Child, assessor_agency: Agency, by: User, previous_episode: Case | None = None
+) -> Case:
     """Open a CAF episode with ``by`` as assessor, logging the intention (R-CHECK-2).
 
     The assessor's agency and the tenant's CAF team get access in the same transaction
@@ -56,7 +71,11 @@ def case_open(*, child: Child, assessor_agency: Agency, by: User) -> Case:
         raise CaseError("This tenant has no CAF team to log the case with.")
     with transaction.atomic(), acting_as(by):
         case = Case(
-            tenant_id=by.tenant_id, child=child, assessor=by, assessor_agency=assessor_agency
+            tenant_id=by.tenant_id,
+            child=child,
+            assessor=by,
+            assessor_agency=assessor_agency,
+            previous_episode=previous_episode,
         )
         case.full_clean()
         case.save()

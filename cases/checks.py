@@ -1,0 +1,428 @@
+"""Checking for an existing CAF, and each decision that can follow (R-CHECK-1..8).
+
+Every function here is called the same way by the pages, the API and anything else: it checks
+who may act, works in one transaction attributed to ``by``, and raises ``CheckError`` with the
+field at fault. A check is recorded when the search runs, so the CAF team sees intentions and
+checks as they happen (R-CHECK-2); the decision is recorded on the same row.
+"""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency, Role, User
+from agencies.roles import caf_team_of, has_role
+from audit.context import acting_as
+from audit.models import AccessAction
+from audit.services import access_log_record
+from cafsite.errors import CafError
+from cases.identifiers import normalise_identifier
+from cases.matching import ChildQuery, Match, Strength
+from cases.models import CafCheck, Case, CaseState, CheckOutcome, Child
+from cases.permissions import agency_access_grant
+from cases.register import register_matches
+from cases.services import case_open, child_name_keys_refresh, child_register
+from referrals.models import SafeguardingReferral, TaskKind, Tier34Involvement
+from referrals.services import task_create
+
+REOPEN_WITHIN = relativedelta(months=6)  # R-CHECK-4
+AGE_LIMIT, AGE_LIMIT_WITH_LDD = 18, 25  # R-CHECK-8
+
+
+class CheckError(CafError):
+    pass
+
+
+class LikelyDuplicate(CheckError):
+    """The child being added looks like one already on the register."""
+
+    def __init__(self, matches: list[Match]):
+        super().__init__(
+            "This child may already be on the register. Choose them from the matches, or "
+            "confirm this is a different child.",
+            field="confirm_new_child",
+        )
+        self.matches = matches
+
+
+def _require_practitioner(by: User, agency: Agency) -> None:
+    if by.tenant_id is None or by.tenant_id != agency.tenant_id:
+        raise CheckError("You can only check for a CAF as a member of an agency.", field="agency")
+    if (
+        not by.memberships.filter(agency=agency, agency__is_active=True)
+        .exclude(role=Role.TENANT_ADMIN)
+        .exists()
+    ):
+        raise CheckError("Choose an agency you work in.", field="agency")
+    if not by.has_dbs_check:
+        raise CheckError(
+            "Your enhanced DBS check is not on record, so you cannot search the register."
+        )
+
+
+def _require_own_open_check(check: CafCheck, by: User) -> None:
+    if check.by_id != by.pk:
+        raise CheckError("Only the person who made this check can decide what follows.")
+    if check.outcome != CheckOutcome.PENDING:
+        raise CheckError("A decision has already been recorded for this check.")
+
+
+def check_query(check: CafCheck) -> ChildQuery:
+    return ChildQuery(
+        given_name=check.given_name,
+        family_name=check.family_name,
+        date_of_birth=check.date_of_birth,
+        postcode=check.postcode,
+        nhs_number=check.nhs_number,
+        upn=check.upn,
+    )
+
+
+def check_search(
+    *,
+    by: User,
+    agency: Agency,
+    given_name: str = "",
+    family_name: str = "",
+    date_of_birth: date | None = None,
+    postcode: str = "",
+    nhs_number: str = "",
+    upn: str = "",
+    has_learning_difficulty: bool = False,
+    request=None,
+) -> tuple[CafCheck, list[Match]]:
+    """Search the register and record the check with the CAF team."""
+    _require_practitioner(by, agency)
+    given_name, family_name = given_name.strip(), family_name.strip()
+    nhs_number, upn = normalise_identifier(nhs_number), normalise_identifier(upn)
+    if not (nhs_number or upn):
+        if not (given_name or family_name):
+            raise CheckError("Enter the child's first name or last name.", field="given_name")
+        if not date_of_birth and not (given_name and family_name):
+            raise CheckError(
+                "Enter the date of birth, or both names, so the search can narrow it down.",
+                field="date_of_birth",
+            )
+    if date_of_birth and date_of_birth > timezone.localdate() + relativedelta(months=10):
+        raise CheckError("The date of birth is too far in the future.", field="date_of_birth")
+    check = CafCheck(
+        tenant_id=by.tenant_id,
+        by=by,
+        agency=agency,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        postcode=normalise_identifier(postcode),
+        nhs_number=nhs_number,
+        upn=upn,
+        has_learning_difficulty=has_learning_difficulty,
+    )
+    matches = register_matches(tenant_id=by.tenant_id, query=check_query(check))
+    check.match_count = len(matches)
+    with transaction.atomic(), acting_as(by):
+        check.save()
+        access_log_record(
+            action=AccessAction.SEARCH,
+            user=by,
+            request=request,
+            detail=f"CAF check {check.pk}: {len(matches)} match(es)",
+        )
+    return check, matches
+
+
+def check_matches(*, check: CafCheck, by: User) -> list[Match]:
+    """The matches of a recorded check, for its author and the CAF team."""
+    if not check_visible_to(check, by):
+        raise CheckError("Check not found.")
+    return register_matches(tenant_id=check.tenant_id, query=check_query(check))
+
+
+def check_visible_to(check: CafCheck, user: User) -> bool:
+    if user.tenant_id != check.tenant_id or not user.has_dbs_check:
+        return False
+    if check.by_id == user.pk:
+        return True
+    caf_team = caf_team_of(check.tenant_id)
+    return caf_team is not None and user.memberships.filter(agency=caf_team).exists()
+
+
+def age_out_of_scope(check: CafCheck, child: Child | None = None) -> bool:
+    """Older than 18, or 25 with a learning difficulty or disability (R-CHECK-8)."""
+    born = child.date_of_birth if child else check.date_of_birth
+    if born is None:
+        return False
+    limit = AGE_LIMIT_WITH_LDD if check.has_learning_difficulty else AGE_LIMIT
+    return relativedelta(timezone.localdate(), born).years >= limit
+
+
+def _matched_child(check: CafCheck, child: Child) -> None:
+    """A decision about a child must be about one this check found."""
+    if child.tenant_id != check.tenant_id or child.merged_into_id is not None:
+        raise CheckError("Choose a child from the search results.", field="child")
+    found = {
+        m.record.pk for m in register_matches(tenant_id=check.tenant_id, query=check_query(check))
+    }
+    if child.pk not in found:
+        raise CheckError("Choose a child from the search results.", field="child")
+
+
+def _decide(check: CafCheck, outcome: CheckOutcome, *, child=None, case=None, note="") -> None:
+    check.outcome = outcome
+    check.decided_at = timezone.now()
+    check.child = child
+    check.case = case
+    check.note = note
+    check.save(update_fields=["outcome", "decided_at", "child", "case", "note"])
+
+
+def _latest_case(child: Child) -> Case | None:
+    return child.cases.order_by("-intention_logged_at", "-id").first()
+
+
+def _stop_if_tier34(child: Child) -> None:
+    if child.tier34_involvements.filter(ended_on__isnull=True).exists():
+        raise CheckError(
+            "A Tier 3 or 4 service is already working with this child: register your concern "
+            "with their keyworker instead of starting a CAF.",
+            field="child",
+        )
+
+
+def check_start_new_caf(
+    *,
+    check: CafCheck,
+    by: User,
+    child: Child | None = None,
+    child_details: dict | None = None,
+    confirm_new_child: bool = False,
+) -> Case:
+    """No CAF exists: log the intention to start one (R-CHECK-2). Either a matched child with
+    no CAF, or a new child added to the register after a duplicate check."""
+    _require_own_open_check(check, by)
+    with transaction.atomic(), acting_as(by):
+        if child is not None:
+            _matched_child(check, child)
+            _stop_if_tier34(child)
+            if _latest_case(child) is not None:
+                raise CheckError(
+                    "This child already has a CAF: contact its lead professional, or reopen "
+                    "or continue it.",
+                    field="child",
+                )
+        else:
+            details = dict(child_details or {})
+            query = ChildQuery(
+                given_name=details.get("given_name", ""),
+                family_name=details.get("family_name", ""),
+                date_of_birth=details.get("date_of_birth") or details.get("expected_date_of_birth"),
+                postcode=details.get("postcode", ""),
+                nhs_number=normalise_identifier(details.get("nhs_number", "")),
+                upn=normalise_identifier(details.get("upn", "")),
+            )
+            likely = register_matches(tenant_id=check.tenant_id, query=query)
+            certain = [m for m in likely if m.strength == Strength.CERTAIN]
+            if certain:
+                raise CheckError(
+                    "A child with this NHS number or UPN is already on the register.",
+                    field="nhs_number" if query.nhs_number else "upn",
+                )
+            if likely and not confirm_new_child:
+                raise LikelyDuplicate(likely)
+            child = child_register(by=by, **details)
+        if age_out_of_scope(check, child):
+            raise CheckError(
+                "This young person is older than a CAF covers (18, or 25 with a learning "
+                "difficulty or disability).",
+                field="date_of_birth",
+            )
+        case = case_open(child=child, assessor_agency=check.agency, by=by)
+        _decide(check, CheckOutcome.NEW_CAF, child=child, case=case)
+        return case
+
+
+def check_request_to_join(*, check: CafCheck, by: User, child: Child, message: str = ""):
+    """An open CAF exists: ask its lead professional (or assessor) to let this practitioner
+    join the team or add needs (R-CHECK-3). They get a task; no case content is shown."""
+    _require_own_open_check(check, by)
+    _matched_child(check, child)
+    case = _latest_case(child)
+    if case is None or not case.is_open:
+        raise CheckError("This child has no open CAF to join.", field="child")
+    contact = case.contact
+    contact_agency = (
+        contact.memberships.exclude(role=Role.TENANT_ADMIN).first().agency
+        if case.lead_professional_id
+        else case.assessor_agency
+    )
+    with transaction.atomic(), acting_as(by):
+        task = task_create(
+            kind=TaskKind.JOIN_REQUEST,
+            by=by,
+            from_agency=check.agency,
+            assigned_to=contact,
+            assigned_agency=contact_agency,
+            child=child,
+            case=case,
+            message=message.strip(),
+        )
+        _decide(check, CheckOutcome.JOIN_REQUESTED, child=child, case=case, note=message.strip())
+        return task
+
+
+def check_reopen(*, check: CafCheck, by: User, child: Child) -> Case:
+    """The CAF closed less than 6 months ago: reopen it without a new assessment (R-CHECK-4).
+    The practitioner's agency joins the case."""
+    _require_own_open_check(check, by)
+    _matched_child(check, child)
+    case = _latest_case(child)
+    if case is None or case.state != CaseState.CLOSED or case.closed_on is None:
+        raise CheckError("This child has no closed CAF to reopen.", field="child")
+    today = timezone.localdate()
+    if case.closed_on + REOPEN_WITHIN < today:
+        raise CheckError(
+            "This CAF closed more than 6 months ago: start a new episode instead.", field="child"
+        )
+    with transaction.atomic(), acting_as(by):
+        case.state = CaseState.DELIVERY
+        case.reopened_on = today
+        case.closed_on = None
+        case.full_clean()
+        case.save(update_fields=["state", "reopened_on", "closed_on", "updated_at"])
+        agency_access_grant(case=case, agency=check.agency)
+        _decide(check, CheckOutcome.REOPENED, child=child, case=case)
+        return case
+
+
+def check_new_episode(*, check: CafCheck, by: User, child: Child) -> Case:
+    """The CAF closed longer ago: a new episode, linked to the child's history (R-CHECK-4)."""
+    _require_own_open_check(check, by)
+    _matched_child(check, child)
+    _stop_if_tier34(child)
+    previous = _latest_case(child)
+    if previous is None or previous.is_open:
+        raise CheckError("A new episode follows a closed CAF.", field="child")
+    if previous.state == CaseState.CLOSED and previous.closed_on + REOPEN_WITHIN >= (
+        timezone.localdate()
+    ):
+        raise CheckError(
+            "This CAF closed less than 6 months ago: reopen it instead.", field="child"
+        )
+    if age_out_of_scope(check, child):
+        raise CheckError("This young person is older than a CAF covers.", field="child")
+    with transaction.atomic(), acting_as(by):
+        case = case_open(
+            child=child, assessor_agency=check.agency, by=by, previous_episode=previous
+        )
+        _decide(check, CheckOutcome.NEW_EPISODE, child=child, case=case)
+        return case
+
+
+def check_register_tier34_concern(
+    *, check: CafCheck, by: User, involvement: Tier34Involvement, message: str
+):
+    """A Tier 3/4 service is involved: no CAF; the concern goes to its keyworker (R-CHECK-5)."""
+    _require_own_open_check(check, by)
+    _matched_child(check, involvement.child)
+    if involvement.ended_on is not None:
+        raise CheckError("That involvement has ended.", field="involvement")
+    if not message.strip():
+        raise CheckError("Describe your concern for the keyworker.", field="message")
+    with transaction.atomic(), acting_as(by):
+        task = task_create(
+            kind=TaskKind.TIER34_CONCERN,
+            by=by,
+            from_agency=check.agency,
+            assigned_to=involvement.keyworker,
+            assigned_agency=involvement.keyworker_agency,
+            child=involvement.child,
+            message=message.strip(),
+        )
+        _decide(check, CheckOutcome.TIER34_CONCERN, child=involvement.child, note=message.strip())
+        return task
+
+
+def check_record_child_protection(
+    *,
+    check: CafCheck,
+    by: User,
+    referred_to: str,
+    referred_on: date,
+    reference: str = "",
+    child: Child | None = None,
+) -> SafeguardingReferral:
+    """A child protection concern stops the CAF: record the safeguarding referral made, and
+    flag the child's open case if there is one (R-CHECK-6)."""
+    _require_own_open_check(check, by)
+    if child is not None:
+        _matched_child(check, child)
+    if not referred_to.strip():
+        raise CheckError("Enter who the referral was made to.", field="referred_to")
+    if referred_on > timezone.localdate():
+        raise CheckError("The referral date cannot be in the future.", field="referred_on")
+    case = _latest_case(child) if child else None
+    with transaction.atomic(), acting_as(by):
+        referral = SafeguardingReferral(
+            tenant_id=check.tenant_id,
+            child=child,
+            case=case if case and case.is_open else None,
+            child_name=child.full_name if child else check.searched_name,
+            referred_by=by,
+            referred_to=referred_to.strip(),
+            referred_on=referred_on,
+            reference=reference.strip(),
+        )
+        referral.full_clean()
+        referral.save()
+        _decide(check, CheckOutcome.CHILD_PROTECTION, child=child, case=referral.case)
+        return referral
+
+
+def check_out_of_scope(*, check: CafCheck, by: User) -> CafCheck:
+    """Record that the young person is older than a CAF covers (R-CHECK-8)."""
+    _require_own_open_check(check, by)
+    if not age_out_of_scope(check):
+        raise CheckError("This child is within the age range for a CAF.", field="date_of_birth")
+    with transaction.atomic(), acting_as(by):
+        _decide(check, CheckOutcome.OUT_OF_SCOPE)
+        return check
+
+
+def child_merge(*, keep: Child, duplicate: Child, by: User) -> Child:
+    """Merge two register entries of the same child. The duplicate's cases, checks and
+    involvements move to ``keep``; the duplicate stays, pointing at ``keep``, so history and
+    audit entries still resolve. CAF coordinators only."""
+    if keep.tenant_id != by.tenant_id or duplicate.tenant_id != by.tenant_id:
+        raise CheckError("Child not found.", field="duplicate")
+    if not has_role(by, Role.CAF_COORDINATOR) or not by.has_dbs_check:
+        raise CheckError("Only a CAF coordinator can merge children's records.")
+    if keep.pk == duplicate.pk:
+        raise CheckError("Choose two different records.", field="duplicate")
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise CheckError("One of these records has already been merged.", field="duplicate")
+    with transaction.atomic(), acting_as(by):
+        for fieldname in ("nhs_number", "upn", "uprn", "postcode", "address_line_1", "town"):
+            if not getattr(keep, fieldname) and getattr(duplicate, fieldname):
+                setattr(keep, fieldname, getattr(duplicate, fieldname))
+                if fieldname in ("nhs_number", "upn"):
+                    # Free the identifier first: it is unique within the tenant.
+                    setattr(duplicate, fieldname, "")
+                    duplicate.save(update_fields=[fieldname])
+        known_as = {keep.other_names} | {duplicate.full_name, duplicate.other_names}
+        keep.other_names = ", ".join(sorted(n for n in known_as if n and n != keep.full_name))[:300]
+        keep.full_clean()
+        keep.save()
+        for case in duplicate.cases.all():
+            case.child = keep
+            case.save(update_fields=["child", "updated_at"])
+        for check in duplicate.checks.all():
+            check.child = keep
+            check.save(update_fields=["child"])
+        for involvement in duplicate.tier34_involvements.all():
+            involvement.child = keep
+            involvement.save(update_fields=["child"])
+        duplicate.merged_into = keep
+        duplicate.save(update_fields=["merged_into", "updated_at"])
+        child_name_keys_refresh(child=keep)
+        return keep
