@@ -4,6 +4,7 @@ from django.shortcuts import render
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.permissions import cases_for_user, get_case_for_user
+from referrals.selectors import open_tasks_for
 
 WORKLIST_LENGTH = 25
 
@@ -22,6 +23,7 @@ def home(request):
             "assessing_more": len(assessing) > WORKLIST_LENGTH,
             "agency_cases": agency_cases[:WORKLIST_LENGTH],
             "agency_cases_more": len(agency_cases) > WORKLIST_LENGTH,
+            "tasks": open_tasks_for(request.user)[:WORKLIST_LENGTH],
             "missing_dbs": request.user.tenant_id is not None and not request.user.has_dbs_check,
         },
     )

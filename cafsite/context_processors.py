@@ -1,0 +1,23 @@
+"""Which service navigation links a user sees. Each page still checks access itself."""
+
+from agencies.models import AgencyKind, Role
+from agencies.roles import is_manager
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.tenant_id is None:
+        return {}
+    roles = {
+        (kind, role)
+        for kind, role in user.memberships.filter(agency__is_active=True).values_list(
+            "agency__kind", "role"
+        )
+    }
+    casework = any(role != Role.TENANT_ADMIN for _, role in roles)
+    return {
+        "show_start_link": casework and user.has_dbs_check,
+        "show_checks_link": user.has_dbs_check
+        and any(kind == AgencyKind.CAF_TEAM for kind, _ in roles),
+        "show_audit_link": is_manager(user),
+    }
