@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from agencies.forms import LoginForm
+from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
 from cases.views import home
 from monitoring.views import healthz
 
 api_router = DefaultRouter()
 api_router.register("cases", CaseViewSet, basename="case")
+api_router.register("checks", CheckViewSet, basename="check")
 
 urlpatterns = [
     path("", home, name="home"),
