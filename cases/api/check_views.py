@@ -29,7 +29,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        if user.tenant_id is None or not user.has_dbs_check:
+        if getattr(user, "tenant_id", None) is None or not user.has_dbs_check:
             return CafCheck.objects.none()
         mine = CafCheck.objects.filter(tenant_id=user.tenant_id).select_related(
             "by", "agency", "case"
@@ -62,7 +62,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         check, _ = checks.check_search(by=request.user, request=request, **search.validated_data)
         return Response(self._body(check), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: MatchSerializer(many=True)})
+    @extend_schema(operation_id="checks_retrieve", responses={200: MatchSerializer(many=True)})
     def retrieve(self, request, pk=None):
         return Response(self._body(self._check(pk)))
 
