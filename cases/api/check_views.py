@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from agencies.roles import caf_team_of
@@ -22,10 +23,15 @@ from cases.register import register_results
 from referrals.models import Tier34Involvement
 
 
+class CheckPagination(CursorPagination):
+    ordering = ("-searched_at", "-id")
+
+
 class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Checks for an existing CAF. The CAF team lists its tenant's; others their own."""
 
     serializer_class = CheckSerializer
+    pagination_class = CheckPagination
 
     def get_queryset(self):
         user = self.request.user
