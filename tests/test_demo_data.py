@@ -11,7 +11,8 @@ from django.test import Client
 from agencies.management.commands.load_demo_data import DEMO_PASSWORD
 from agencies.models import Agency, AgencyKind, Membership, Role, Tenant, User
 from audit.models import ChangeLogEntry
-from cases.models import Case, Child
+from cases.models import Case, CaseState, Child
+from referrals.models import Tier34Involvement
 
 
 def _counts():
@@ -36,6 +37,10 @@ def test_demo_data_is_complete_and_idempotent(db, settings):
     roles = set(Membership.objects.filter(agency__tenant=northshire).values_list("role", flat=True))
     assert {Role.CAF_COORDINATOR, Role.MAF_CHAIR, Role.MANAGER, Role.TENANT_ADMIN} <= roles
     assert Child.objects.filter(tenant=northshire).count() >= 3
+    # Every outcome of "Start a CAF" can be walked: open, recently and long closed, Tier 3/4.
+    states = set(Case.objects.filter(tenant=northshire).values_list("state", flat=True))
+    assert {CaseState.INTENTION_LOGGED, CaseState.CLOSED} <= states
+    assert Tier34Involvement.objects.filter(child__tenant=northshire).exists()
 
 
 def test_demo_teacher_signs_in_and_sees_their_case(db, settings):

@@ -7,14 +7,18 @@ the demo accounts share one published password.
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Role, Tenant, User
 from agencies.services import agency_create, membership_add, staff_record_dbs_check
-from cases.models import Case, Child, Ethnicity, Gender
+from cases.models import Case, CaseState, Child, Ethnicity, Gender
 from cases.services import case_open, child_register
+from referrals.models import InvolvementKind, Tier34Involvement
+from referrals.services import tier34_involvement_record
 
 DEMO_PASSWORD = "demo-caf-2026"
 
@@ -178,6 +182,67 @@ NORTHSHIRE_CASES = [
         ),
     ),
 ]
+# Children for walking every outcome of "Start a CAF": (fields, assessor, agency, closed
+# months ago or None for no case, Tier 3/4 keyworker username or None).
+NORTHSHIRE_REGISTER = [
+    (
+        dict(
+            given_name="Aisha",
+            family_name="Begum",
+            date_of_birth=date(2013, 2, 8),
+            gender=Gender.FEMALE,
+            ethnicity=Ethnicity.ABAN,
+            postcode="NS1 2CD",
+        ),
+        "familysupport",
+        "Family Action Northshire",
+        2,
+        None,
+    ),
+    (
+        dict(
+            given_name="Tyler",
+            family_name="Brooks",
+            date_of_birth=date(2011, 11, 11),
+            gender=Gender.MALE,
+            ethnicity=Ethnicity.MWBC,
+            postcode="NS2 5EF",
+        ),
+        "youthworker",
+        "Northshire Youth Service",
+        10,
+        None,
+    ),
+    (
+        dict(
+            given_name="Ellie-May",
+            family_name="Turner",
+            date_of_birth=date(2014, 7, 19),
+            gender=Gender.FEMALE,
+            ethnicity=Ethnicity.WBRI,
+            postcode="NS3 8GH",
+        ),
+        None,
+        None,
+        None,
+        "socialworker",
+    ),
+    (
+        dict(
+            given_name="Daniel",
+            family_name="O'Connor",
+            date_of_birth=date(2017, 3, 3),
+            gender=Gender.MALE,
+            ethnicity=Ethnicity.WIRI,
+            postcode="NS1 6JK",
+        ),
+        None,
+        None,
+        None,
+        None,
+    ),
+]
+
 WESTBOROUGH_CASES = [
     (
         "west.teacher",
@@ -220,6 +285,7 @@ class Command(BaseCommand):
                 NORTHSHIRE_CASES,
                 platform,
             )
+            self._register_examples(Tenant.objects.get(slug="northshire"))
             self._tenant(
                 "Westborough Borough Council",
                 "westborough",
@@ -288,3 +354,34 @@ class Command(BaseCommand):
                 continue
             child = existing or child_register(by=users[assessor], **fields)
             case_open(child=child, assessor_agency=by_name[agency_name], by=users[assessor])
+
+    def _register_examples(self, tenant):
+        users = {u.username: u for u in User.objects.filter(tenant=tenant)}
+        agencies = {a.name: a for a in Agency.objects.filter(tenant=tenant)}
+        today = timezone.localdate()
+        for fields, assessor, agency, closed_months_ago, keyworker in NORTHSHIRE_REGISTER:
+            if Child.objects.filter(
+                tenant=tenant, given_name=fields["given_name"], family_name=fields["family_name"]
+            ).exists():
+                continue
+            child = child_register(by=users["coordinator"], **fields)
+            if assessor:
+                case = case_open(child=child, assessor_agency=agencies[agency], by=users[assessor])
+                # Closing is a later issue's service; the demo only needs closed cases to exist.
+                Case.objects.filter(pk=case.pk).update(
+                    state=CaseState.CLOSED,
+                    closed_on=today - relativedelta(months=closed_months_ago),
+                )
+            if keyworker and not Tier34Involvement.objects.filter(child=child).exists():
+                worker = users[keyworker]
+                tier34_involvement_record(
+                    child=child,
+                    kind=InvolvementKind.SOCIAL_CARE,
+                    keyworker=worker,
+                    keyworker_name=worker.get_full_name(),
+                    keyworker_agency=worker.memberships.first().agency,
+                    keyworker_email=worker.email,
+                    keyworker_telephone="01632 960456",
+                    started_on=today - relativedelta(months=3),
+                    by=users["coordinator"],
+                )
