@@ -1,0 +1,41 @@
+"""A practitioner checks for an existing CAF in a real browser: search, results, a decision,
+with axe-core finding no serious or critical violations on any page."""
+
+import pytest
+
+from cases.models import CafCheck, CheckOutcome
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_search_finds_the_open_caf_and_asks_to_join(live_server, world, page, axe_violations):
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(world.a.users["police_practitioner"].username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.get_by_role("link", name="Start a CAF").click()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Search the register").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_label("First name").fill("Jaime")
+    page.get_by_label("Last name").fill(world.a.case.child.family_name)
+    page.get_by_label("Date of birth").fill("17/5/2015")
+    page.get_by_role("button", name="Search the register").click()
+
+    assert page.get_by_role("heading", name=world.a.case.child.full_name).is_visible()
+    assert page.get_by_text("Open CAF").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Ask to join or add needs").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Message to the lead professional").fill("We know the family.")
+    page.get_by_role("button", name="Send the request").click()
+
+    assert page.get_by_text("Your request has been sent").is_visible()
+    assert axe_violations(page) == []
+    assert CafCheck.objects.get().outcome == CheckOutcome.JOIN_REQUESTED
+    assert [m.text for m in page.console_errors] == []
