@@ -40,13 +40,18 @@ def agency_create(
         return agency
 
 
-def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membership:
-    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3)."""
-    _require_tenant_admin(by, agency.tenant_id)
-    if user.tenant_id != agency.tenant_id:
+def membership_validate(*, tenant_id: int | None, agency: Agency, role: Role) -> None:
+    """The rules of a membership, also run by forms before anything is saved."""
+    if tenant_id != agency.tenant_id:
         raise StaffError("Staff can only join agencies of their own tenant.", field="agency")
     if role == Role.CAF_COORDINATOR and agency.kind != AgencyKind.CAF_TEAM:
         raise StaffError("CAF coordinators belong to the CAF team.", field="role")
+
+
+def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membership:
+    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3)."""
+    _require_tenant_admin(by, agency.tenant_id)
+    membership_validate(tenant_id=user.tenant_id, agency=agency, role=role)
     with transaction.atomic(), acting_as(by):
         membership, _ = Membership.objects.get_or_create(user=user, agency=agency, role=role)
         staff_sync_agency_groups(user=user)
@@ -78,13 +83,20 @@ def staff_sync_agency_groups(*, user: User) -> None:
         user.groups.remove(*(current - wanted))
 
 
-def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: User) -> User:
-    """Record an enhanced DBS check, without which no case content is shown (R-TEN-4)."""
-    _require_tenant_admin(by, user.tenant_id)
+def dbs_check_validate(*, checked_on: date | None, reference: str) -> None:
+    """The rules of a recorded DBS check, also run by forms before anything is saved."""
+    if checked_on is None:
+        raise StaffError("Enter the date of the DBS check.", field="dbs_checked_on")
     if checked_on > timezone.localdate():
         raise StaffError("The DBS check date cannot be in the future.", field="dbs_checked_on")
     if not reference.strip():
         raise StaffError("Enter the DBS certificate number.", field="dbs_reference")
+
+
+def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: User) -> User:
+    """Record an enhanced DBS check, without which no case content is shown (R-TEN-4)."""
+    _require_tenant_admin(by, user.tenant_id)
+    dbs_check_validate(checked_on=checked_on, reference=reference)
     with transaction.atomic(), acting_as(by):
         user.dbs_checked_on = checked_on
         user.dbs_reference = reference.strip()

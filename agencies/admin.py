@@ -1,0 +1,303 @@
+"""Agencies and staff in Django admin, scoped to the tenant administrator's own tenant.
+
+Every object is filtered to the tenant, foreign-key choices too; nothing can be deleted (staff
+leave by being made inactive and losing their memberships). Writes go through
+``agencies.services`` so admin changes follow the same rules and audit as everywhere else.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
+from agencies.services import (
+    StaffError,
+    agency_create,
+    dbs_check_validate,
+    membership_add,
+    membership_remove,
+    membership_validate,
+    staff_record_dbs_check,
+)
+
+
+def _admin_tenant_id(request) -> int | None:
+    """None for a platform superuser (every tenant), else the administrator's tenant."""
+    return None if request.user.is_superuser else request.user.tenant_id
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Full rights within the tenant for those the site lets in; no deletion for anyone."""
+
+    tenant_field = "tenant"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        tenant_id = _admin_tenant_id(request)
+        if tenant_id is None:
+            return queryset
+        return queryset.filter(**{f"{self.tenant_field}_id": tenant_id})
+
+    def _allowed(self, request, obj=None) -> bool:
+        if not self.admin_site.has_permission(request):
+            return False
+        tenant_id = _admin_tenant_id(request)
+        return (
+            obj is None or tenant_id is None or getattr(obj, f"{self.tenant_field}_id") == tenant_id
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_exclude(self, request, obj=None):
+        # Tenant administrators cannot move anything to another tenant.
+        excluded = list(super().get_exclude(request, obj) or [])
+        if _admin_tenant_id(request) is not None:
+            excluded.append(self.tenant_field)
+        return excluded
+
+
+@admin.register(Agency)
+class AgencyAdmin(TenantScopedAdmin):
+    list_display = ["name", "kind", "email", "telephone", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    fields = ["tenant", "name", "kind", "email", "telephone", "is_active"]
+
+    def get_fields(self, request, obj=None):
+        excluded = self.get_exclude(request, obj)
+        return [f for f in self.fields if f not in excluded]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        tenant_id = _admin_tenant_id(request)
+
+        class ScopedAgencyForm(form):
+            def _post_clean(self):
+                # The tenant is not a form field for tenant administrators, so the database
+                # constraints that involve it (one CAF team per tenant) are checked here.
+                if tenant_id is not None and self.instance.tenant_id is None:
+                    self.instance.tenant_id = tenant_id
+                super()._post_clean()
+                try:
+                    self.instance.validate_constraints()
+                except forms.ValidationError as error:
+                    self._update_errors(error)
+
+        return ScopedAgencyForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        created = agency_create(
+            tenant=obj.tenant,
+            name=obj.name,
+            kind=obj.kind,
+            email=obj.email,
+            telephone=obj.telephone,
+            by=request.user,
+        )
+        obj.pk, obj.group_id = created.pk, created.group_id
+        obj._state.adding = False
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["agency", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("agency") and cleaned.get("role") and not cleaned.get("DELETE"):
+            try:
+                membership_validate(
+                    tenant_id=cleaned["agency"].tenant_id,
+                    agency=cleaned["agency"],
+                    role=cleaned["role"],
+                )
+            except StaffError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipForm
+    extra = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            tenant_id = _admin_tenant_id(request)
+            agencies = Agency.objects.filter(is_active=True)
+            kwargs["queryset"] = (
+                agencies if tenant_id is None else agencies.filter(tenant_id=tenant_id)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return True  # ending a role is how access ends; the user record itself stays
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class TrainingInline(admin.TabularInline):
+    model = TrainingRecord
+    extra = 1
+    fields = ["course", "completed_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class StaffChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "job_title",
+            "telephone",
+            "dbs_checked_on",
+            "dbs_reference",
+            "is_active",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        checked_on, reference = cleaned.get("dbs_checked_on"), cleaned.get("dbs_reference", "")
+        if checked_on or reference:
+            try:
+                dbs_check_validate(checked_on=checked_on, reference=reference or "")
+            except StaffError as error:
+                self.add_error(error.field, error.message)
+        return cleaned
+
+
+class StaffCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "job_title"]
+
+
+@admin.register(User)
+class StaffAdmin(TenantScopedAdmin, UserAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
+    inlines = [MembershipInline, TrainingInline]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "job_title",
+        "is_active",
+        "dbs_checked_on",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering = ["last_name", "first_name"]
+    fieldsets = [
+        (None, {"fields": ["tenant", "username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email", "job_title", "telephone"]}),
+        ("Enhanced DBS check", {"fields": ["dbs_checked_on", "dbs_reference"]}),
+        ("Access", {"fields": ["is_active"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["tenant", "username", "password1", "password2"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email", "job_title"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if _admin_tenant_id(request) is None:
+            return fieldsets
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "tenant"]})
+            for title, options in fieldsets
+        ]
+
+    def save_model(self, request, obj, form, change):
+        tenant_id = _admin_tenant_id(request)
+        if tenant_id is not None:
+            obj.tenant_id = tenant_id
+        dbs_changed = change and {"dbs_checked_on", "dbs_reference"} & set(form.changed_data)
+        if dbs_changed and obj.dbs_checked_on:
+            checked_on, reference = obj.dbs_checked_on, obj.dbs_reference
+            # The check goes through the service, which records who recorded it.
+            previous = User.objects.get(pk=obj.pk)
+            obj.dbs_checked_on, obj.dbs_reference = previous.dbs_checked_on, previous.dbs_reference
+            super().save_model(request, obj, form, change)
+            staff_record_dbs_check(
+                user=obj, checked_on=checked_on, reference=reference, by=request.user
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        user = form.instance
+        memberships = formset.save(commit=False)
+        for ended in formset.deleted_objects:
+            membership_remove(membership=ended, by=request.user)
+        for membership in memberships:
+            if membership.pk:  # a changed role: end the old one, start the new
+                membership_remove(
+                    membership=Membership.objects.get(pk=membership.pk), by=request.user
+                )
+            membership_add(
+                user=user, agency=membership.agency, role=membership.role, by=request.user
+            )
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    """Tenants are the platform operator's to manage."""
+
+    list_display = ["name", "slug"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
