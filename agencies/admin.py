@@ -13,13 +13,16 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
 from agencies.services import (
     StaffError,
+    agency_change_validate,
     agency_create,
+    agency_update,
     dbs_check_validate,
     membership_add,
     membership_remove,
     membership_validate,
     staff_record_dbs_check,
 )
+from cafsite.errors import add_error_to_form
 
 
 def _admin_tenant_id(request) -> int | None:
@@ -69,6 +72,29 @@ class TenantScopedAdmin(admin.ModelAdmin):
             excluded.append(self.tenant_field)
         return excluded
 
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody moves an existing row to another tenant: its memberships would cross tenants.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and _admin_tenant_id(request) is None:
+            readonly.append(self.tenant_field)
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        tenant_id = _admin_tenant_id(request)
+        tenant_field = self.tenant_field
+
+        class TenantForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # Set before validation, so the form's and the inlines' rules (one CAF team
+                # per tenant, agencies of the staff member's own tenant) see the tenant.
+                if tenant_id is not None and getattr(self.instance, f"{tenant_field}_id") is None:
+                    setattr(self.instance, f"{tenant_field}_id", tenant_id)
+
+        TenantForm.__name__ = form.__name__
+        return TenantForm
+
 
 @admin.register(Agency)
 class AgencyAdmin(TenantScopedAdmin):
@@ -78,19 +104,28 @@ class AgencyAdmin(TenantScopedAdmin):
     fields = ["tenant", "name", "kind", "email", "telephone", "is_active"]
 
     def get_fields(self, request, obj=None):
-        excluded = self.get_exclude(request, obj)
+        excluded = set(self.get_exclude(request, obj))
+        if obj is None:
+            excluded.add("is_active")  # a new agency is open; agency_create makes it so
         return [f for f in self.fields if f not in excluded]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        tenant_id = _admin_tenant_id(request)
 
         class ScopedAgencyForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                # Before _post_clean, the instance still holds the saved values.
+                if self.instance.pk and cleaned.get("kind"):
+                    try:
+                        agency_change_validate(agency=self.instance, kind=cleaned["kind"])
+                    except StaffError as error:
+                        add_error_to_form(self, error)
+                return cleaned
+
             def _post_clean(self):
                 # The tenant is not a form field for tenant administrators, so the database
                 # constraints that involve it (one CAF team per tenant) are checked here.
-                if tenant_id is not None and self.instance.tenant_id is None:
-                    self.instance.tenant_id = tenant_id
                 super()._post_clean()
                 try:
                     self.instance.validate_constraints()
@@ -101,7 +136,17 @@ class AgencyAdmin(TenantScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            # From the database: the service compares with what was saved (closing an agency
+            # ends its staff's access through its group).
+            agency_update(
+                agency=Agency.objects.get(pk=obj.pk),
+                name=obj.name,
+                kind=obj.kind,
+                email=obj.email,
+                telephone=obj.telephone,
+                is_active=obj.is_active,
+                by=request.user,
+            )
             return
         created = agency_create(
             tenant=obj.tenant,
@@ -122,15 +167,17 @@ class MembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("agency") and cleaned.get("role") and not cleaned.get("DELETE"):
-            try:
-                membership_validate(
-                    tenant_id=cleaned["agency"].tenant_id,
-                    agency=cleaned["agency"],
-                    role=cleaned["role"],
-                )
-            except StaffError as error:
-                self.add_error(error.field if error.field in self.fields else None, error.message)
+        agency, role = cleaned.get("agency"), cleaned.get("role")
+        if not agency or not role or cleaned.get("DELETE") or not self.has_changed():
+            return cleaned
+        if not agency.is_active:
+            self.add_error("agency", "This agency is closed.")
+            return cleaned
+        try:
+            # The inline formset has set the staff member being edited on the instance.
+            membership_validate(tenant_id=self.instance.user.tenant_id, agency=agency, role=role)
+        except StaffError as error:
+            add_error_to_form(self, error)
         return cleaned
 
 
@@ -139,10 +186,15 @@ class MembershipInline(admin.TabularInline):
     form = MembershipForm
     extra = 1
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agency")
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "agency":
+            # Closed agencies stay choices so existing memberships of them still show; the
+            # form refuses new ones.
             tenant_id = _admin_tenant_id(request)
-            agencies = Agency.objects.filter(is_active=True)
+            agencies = Agency.objects.all()
             kwargs["queryset"] = (
                 agencies if tenant_id is None else agencies.filter(tenant_id=tenant_id)
             )
@@ -201,7 +253,7 @@ class StaffChangeForm(UserChangeForm):
             try:
                 dbs_check_validate(checked_on=checked_on, reference=reference or "")
             except StaffError as error:
-                self.add_error(error.field, error.message)
+                add_error_to_form(self, error)
         return cleaned
 
 
@@ -237,6 +289,19 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         (None, {"fields": ["tenant", "username", "password1", "password2"]}),
         ("Person", {"fields": ["first_name", "last_name", "email", "job_title"]}),
     ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _admin_tenant_id(request) is None:
+            return queryset
+        # A platform operator's account is never a tenant administrator's to change, even
+        # if it carries a tenant: its password would be theirs to set.
+        return queryset.filter(is_superuser=False)
+
+    def _allowed(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super()._allowed(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

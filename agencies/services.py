@@ -40,6 +40,45 @@ def agency_create(
         return agency
 
 
+def agency_change_validate(*, agency: Agency, kind: str) -> None:
+    """The rules of changing an agency, also run by forms before anything is saved."""
+    if (
+        agency.kind == AgencyKind.CAF_TEAM
+        and kind != AgencyKind.CAF_TEAM
+        and agency.memberships.filter(role=Role.CAF_COORDINATOR).exists()
+    ):
+        raise StaffError(
+            "CAF coordinators belong to the CAF team: move them before changing its kind.",
+            field="kind",
+        )
+
+
+def agency_update(
+    *,
+    agency: Agency,
+    by: User,
+    name: str,
+    kind: str,
+    email: str,
+    telephone: str,
+    is_active: bool,
+) -> Agency:
+    """Change an agency's details; closing or reopening it ends or restores its staff's case
+    access through its group in the same transaction (R-TEN-2)."""
+    _require_tenant_admin(by, agency.tenant_id)
+    agency_change_validate(agency=agency, kind=kind)
+    reopened_or_closed = agency.is_active != is_active
+    with transaction.atomic(), acting_as(by):
+        agency.name, agency.kind, agency.is_active = name, kind, is_active
+        agency.email, agency.telephone = email, telephone
+        agency.full_clean()
+        agency.save(update_fields=["name", "kind", "email", "telephone", "is_active"])
+        if reopened_or_closed:
+            for user in User.objects.filter(memberships__agency=agency).distinct():
+                staff_sync_agency_groups(user=user)
+        return agency
+
+
 def membership_validate(*, tenant_id: int | None, agency: Agency, role: Role) -> None:
     """The rules of a membership, also run by forms before anything is saved."""
     if tenant_id != agency.tenant_id:
