@@ -9,9 +9,11 @@ from .base import *  # noqa: E402, F403
 from .base import BASE_DIR, DATABASES  # noqa: E402
 
 # The Celery worker test opens the test database from another process, so SQLite's test
-# database is a file rather than memory.
+# database is a file rather than memory; one per test run, so runs side by side do not clash.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
