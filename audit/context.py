@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -40,8 +41,15 @@ def acting_as(user, *, remote_addr: str | None = None) -> Iterator[None]:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a proxy rewrites it, and
-    # gunicorn's forwarded_allow_ips turns a trusted proxy's header into REMOTE_ADDR already.
+    """The client's address. X-Forwarded-For is believed only as far as settings say proxies
+    we run wrote it: each proxy appends, so the client is that many entries from the right.
+    Anything further left was written by the client and could be anything."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

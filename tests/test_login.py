@@ -82,3 +82,17 @@ def test_sign_out_ends_the_session(world, login):
     home = client.get("/")
     assert home.status_code == 302 and home["Location"].startswith("/sign-in/")
     assert AccessLogEntry.objects.filter(action=AccessAction.LOGOUT).count() == 1
+
+
+def test_client_address_comes_from_the_trusted_proxy_only(world, settings):
+    from django.test import RequestFactory
+
+    from audit.context import client_ip
+
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.2"
+    )
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"  # no proxy: the header is the client's own claim
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # what our one proxy saw, not the forged hop
