@@ -26,6 +26,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("checks/", include("cases.check_urls")),
+    path("", include("consent.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_router.urls)),

@@ -250,6 +250,17 @@ def check_request_to_join(*, check: CafCheck, by: User, child: Child, message: s
     case = _latest_case(child)
     if case is None or not case.is_open:
         raise CheckError("This child has no open CAF to join.", field="child")
+    from consent.services import agency_excluded  # consent builds on cases
+
+    if agency_excluded(case, check.agency) and case.state not in (
+        CaseState.INTENTION_LOGGED,
+        CaseState.CONSENT,
+    ):
+        raise CheckError(
+            "The family has not agreed to share this CAF with your agency. Contact the lead "
+            "professional by phone or email; they cannot add you without new consent.",
+            field="child",
+        )
     contact = case.contact
     contact_agency = (
         contact.memberships.exclude(role=Role.TENANT_ADMIN).first().agency

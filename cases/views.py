@@ -3,7 +3,9 @@ from django.shortcuts import render
 
 from audit.models import AccessAction
 from audit.services import access_log_record
-from cases.permissions import cases_for_user, get_case_for_user
+from cases.permissions import CHANGE, cases_for_user, get_case_for_user
+from consent.models import ConsentGrant
+from consent.selectors import confidential_notes_for, consent_due_for_review, current_consent
 from referrals.selectors import open_tasks_for
 
 WORKLIST_LENGTH = 25
@@ -33,4 +35,22 @@ def home(request):
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk, request=request)
     access_log_record(action=AccessAction.VIEW, user=request.user, request=request, case=case)
-    return render(request, "cases/case_detail.html", {"case": case, "child": case.child})
+    consent = current_consent(case)
+    grants = ConsentGrant.objects.filter(consent__case=case).select_related("agency", "consent")
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "child": case.child,
+            "can_change": cases_for_user(request.user, CHANGE).filter(pk=case.pk).exists(),
+            "consent": consent,
+            "consent_due": consent_due_for_review(consent),
+            "named": consent.agencies.select_related("agency") if consent else [],
+            "grants": [g for g in grants if g.revoked_at is None],
+            "shared_before": [g for g in grants if g.revoked_at is not None],
+            "refusals": case.refusals.all(),
+            "sharing": case.sharing.select_related("decided_by"),
+            "notes": confidential_notes_for(case, request.user),
+        },
+    )

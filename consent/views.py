@@ -1,0 +1,229 @@
+"""Consent pages of a case, the consent PDF, and the CAF team's refusal monitoring."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies.models import Role
+from agencies.roles import caf_team_of, has_role
+from audit.models import AccessAction
+from audit.services import access_log_record
+from cafsite.errors import add_error_to_form
+from cases.permissions import CHANGE, get_case_for_user
+from consent import services
+from consent.forms import (
+    ConsentForm,
+    EscalationForm,
+    NoteForm,
+    RefusalForm,
+    SharingForm,
+    WithdrawForm,
+)
+from consent.models import ConsentRefusal
+from consent.selectors import current_consent, refusal_patterns
+
+
+def _form_page(request, pk, form_class, template, save, success):
+    """A case form page: errors beside the fields, nothing typed lost, success to the case."""
+    case = get_case_for_user(request.user, pk, CHANGE, request=request)
+    form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(form_class, case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(case, form.cleaned_data)
+        except services.ConsentError as error:
+            add_error_to_form(form, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success)
+            return redirect("cases:detail", pk=case.pk)
+    heading, button, radios, checkboxes = PAGES[template]
+    return render(
+        request,
+        template,
+        {
+            "case": case,
+            "form": form,
+            "heading": heading,
+            "button": button,
+            "radios": radios,
+            "checkboxes": checkboxes,
+        },
+    )
+
+
+# Heading, button, and which fields are radios or checkboxes, per form page.
+PAGES = {
+    "consent/record.html": (
+        "Record consent",
+        "Record consent",
+        ["given_by", "share_scope", "method"],
+        ["agencies"],
+    ),
+    "consent/withdraw.html": ("Withdraw consent", "Withdraw consent", [], []),
+    "consent/refusal.html": ("Record a refusal", "Record the refusal", ["refused_by"], []),
+    "consent/sharing.html": ("Record a sharing decision", "Record the decision", ["ground"], []),
+    "consent/note.html": ("Add a confidential note", "Save the note", [], []),
+}
+
+
+def _form_kwargs(form_class, case) -> dict:
+    return {"case": case} if form_class in (ConsentForm, WithdrawForm) else {}
+
+
+@login_required
+def consent_record(request, pk: int):
+    def save(case, data):
+        services.consent_record(case=case, by=request.user, **data)
+
+    return _form_page(
+        request,
+        pk,
+        ConsentForm,
+        "consent/record.html",
+        save,
+        "Consent recorded. The agencies it names can now see the case.",
+    )
+
+
+@login_required
+def consent_withdraw(request, pk: int):
+    def save(case, data):
+        services.consent_withdraw(case=case, by=request.user, **data)
+
+    return _form_page(
+        request,
+        pk,
+        WithdrawForm,
+        "consent/withdraw.html",
+        save,
+        "Consent withdrawn. Access through it has ended.",
+    )
+
+
+@login_required
+def refusal_record(request, pk: int):
+    def save(case, data):
+        services.refusal_record(case=case, by=request.user, **data)
+
+    return _form_page(
+        request, pk, RefusalForm, "consent/refusal.html", save, "The refusal is recorded."
+    )
+
+
+@login_required
+def sharing_record(request, pk: int):
+    def save(case, data):
+        services.sharing_decision_record(case=case, by=request.user, **data)
+
+    return _form_page(
+        request, pk, SharingForm, "consent/sharing.html", save, "The sharing decision is recorded."
+    )
+
+
+@login_required
+def note_add(request, pk: int):
+    def save(case, data):
+        services.confidential_note_add(case=case, by=request.user, **data)
+
+    return _form_page(
+        request, pk, NoteForm, "consent/note.html", save, "Your confidential note is saved."
+    )
+
+
+@login_required
+@require_POST
+def assessment_start(request, pk: int):
+    case = get_case_for_user(request.user, pk, CHANGE, request=request)
+    try:
+        services.assessment_start(case=case, by=request.user)
+    except services.ConsentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The assessment has started.")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def consent_pdf(request, pk: int):
+    """The family's copy of the consent, marked OFFICIAL-SENSITIVE with who printed it and
+    when on every page (R-AUDIT-4); each print is logged."""
+    from weasyprint import HTML  # heavy: loaded when a PDF is asked for
+
+    case = get_case_for_user(request.user, pk, request=request)
+    consent = current_consent(case)
+    if consent is None:
+        raise Http404("No consent on record.")
+    printed_at = timezone.localtime()
+    html = render_to_string(
+        "consent/pdf.html",
+        {
+            "case": case,
+            "consent": consent,
+            "grants": consent.grants.filter(revoked_at__isnull=True).select_related("agency"),
+            "named": consent.agencies.select_related("agency"),
+            "printed_by": request.user,
+            "printed_at": printed_at,
+        },
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    access_log_record(
+        action=AccessAction.PRINT, user=request.user, request=request, case=case, detail="consent"
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.reference}-consent.pdf"'
+    return response
+
+
+def _require_caf_team(user):
+    caf_team = caf_team_of(user.tenant_id) if user.tenant_id else None
+    if (
+        caf_team is None
+        or not user.has_dbs_check
+        or not user.memberships.filter(agency=caf_team).exists()
+    ):
+        raise Http404
+
+
+@login_required
+def refusals(request):
+    """Refusals in the tenant by agency, area and time, with repeated patterns (R-CONSENT-7)."""
+    _require_caf_team(request.user)
+    rows = list(
+        ConsentRefusal.objects.filter(tenant_id=request.user.tenant_id).select_related(
+            "agency", "practitioner"
+        )[:200]
+    )
+    form = EscalationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ids = [int(i) for i in form.cleaned_data["refusals"].split(",") if i.strip().isdigit()]
+        chosen = list(ConsentRefusal.objects.filter(pk__in=ids, tenant_id=request.user.tenant_id))
+        try:
+            services.refusal_escalate(
+                by=request.user,
+                refusals=chosen,
+                pattern=form.cleaned_data["pattern"],
+                escalated_to=form.cleaned_data["escalated_to"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ConsentError as error:
+            add_error_to_form(form, error)
+        else:
+            messages.success(request, "The pattern has been escalated and recorded.")
+            return redirect("consent:refusals")
+    return render(
+        request,
+        "consent/refusals.html",
+        {
+            "refusals": rows,
+            "patterns": refusal_patterns(request.user.tenant_id, rows),
+            "form": form,
+            "can_escalate": has_role(request.user, Role.CAF_COORDINATOR)
+            or has_role(request.user, Role.MANAGER),
+        },
+    )
