@@ -64,12 +64,13 @@ def get_case_for_user(
     return case
 
 
-def agency_access_grant(*, case: Case, agency: Agency) -> None:
-    """Give every casework member of ``agency`` access to ``case``. Call inside the service's
-    transaction so the grant and the reason for it commit together."""
+def agency_access_grant(*, case: Case, agency: Agency, perms: tuple = AGENCY_PERMS) -> None:
+    """Give every casework member of ``agency`` access to ``case`` (view and change unless
+    ``perms`` says less). Call inside the service's transaction so the grant and the reason
+    for it commit together."""
     if agency.tenant_id != case.tenant_id:
         raise ValueError("An agency of another tenant cannot be given access to this case.")
-    for perm in AGENCY_PERMS:
+    for perm in perms:
         assign_perm(perm, agency.group, case)
 
 

@@ -16,7 +16,13 @@ from agencies.roles import caf_team_of, has_role
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cases.models import Case, CaseState
-from cases.permissions import CHANGE, agency_access_grant, agency_access_revoke, cases_for_user
+from cases.permissions import (
+    CHANGE,
+    VIEW,
+    agency_access_grant,
+    agency_access_revoke,
+    cases_for_user,
+)
 from consent.models import (
     ConfidentialNote,
     Consent,
@@ -89,7 +95,8 @@ def fraser_check(*, case: Case, given_by: str, on: date, competence_evidence: st
 
 def _grant(consent: Consent, agencies) -> None:
     for agency in agencies:
-        agency_access_grant(case=consent.case, agency=agency)
+        # Consent lets an agency see the case; working on it comes with joining the TAC.
+        agency_access_grant(case=consent.case, agency=agency, perms=(VIEW,))
         ConsentGrant.objects.create(consent=consent, agency=agency)
 
 

@@ -5,6 +5,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.api.serializers import CaseSerializer
 from cases.permissions import cases_for_user, get_case_for_user
+from consent.api import ConsentActionsMixin
 
 
 class CasePagination(CursorPagination):
@@ -12,7 +13,7 @@ class CasePagination(CursorPagination):
     ordering = ("-intention_logged_at", "-id")
 
 
-class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
     """Cases the caller may see, through the same access model as the pages."""
 
     serializer_class = CaseSerializer

@@ -1,0 +1,162 @@
+"""Consent over the API: actions on a case, through the same services as the pages."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from agencies.models import Agency
+from cases.permissions import CHANGE, get_case_for_user
+from consent import services
+from consent.models import (
+    ConfidentialNote,
+    Consent,
+    ConsentGiver,
+    ConsentMethod,
+    ShareScope,
+    SharingGround,
+)
+from consent.selectors import confidential_notes_for
+
+
+class ConsentInSerializer(serializers.Serializer):
+    given_by = serializers.ChoiceField(choices=ConsentGiver.choices)
+    giver_name = serializers.CharField(max_length=200)
+    relationship = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    competence_evidence = serializers.CharField(required=False, allow_blank=True)
+    to_undertake = serializers.BooleanField()
+    to_record = serializers.BooleanField()
+    share_scope = serializers.ChoiceField(choices=ShareScope.choices)
+    agencies = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), many=True, required=False
+    )
+    method = serializers.ChoiceField(choices=ConsentMethod.choices)
+    signed_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    signed_on = serializers.DateField()
+
+
+class ConsentOutSerializer(serializers.ModelSerializer):
+    agencies_with_access = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "given_by",
+            "giver_name",
+            "relationship",
+            "child_age",
+            "to_undertake",
+            "to_record",
+            "share_scope",
+            "method",
+            "signed_name",
+            "signed_on",
+            "withdrawn_on",
+            "agencies_with_access",
+        ]
+
+    def get_agencies_with_access(self, consent) -> list[str]:
+        return [g.agency.name for g in consent.grants.filter(revoked_at__isnull=True)]
+
+
+class WithdrawSerializer(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, allow_null=True
+    )
+    on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class RefusalSerializer(serializers.Serializer):
+    refused_by = serializers.ChoiceField(choices=ConsentGiver.choices)
+    refused_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class SharingSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=SharingGround.choices)
+    shared_with = serializers.CharField(max_length=200)
+    what = serializers.CharField()
+    justification = serializers.CharField()
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConfidentialNote
+        fields = ["id", "text", "written_at"]
+        read_only_fields = ["id", "written_at"]
+
+
+def _run(call):
+    try:
+        return call()
+    except DjangoValidationError as error:
+        raise ValidationError(
+            error.message_dict if hasattr(error, "error_dict") else error.messages
+        ) from error
+
+
+class ConsentActionsMixin:
+    """Added to the case endpoint: /api/cases/{id}/consent/ and its siblings."""
+
+    def _case_for_change(self, pk):
+        return get_case_for_user(self.request.user, pk, CHANGE, request=self.request)
+
+    def _input(self, serializer_class):
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=ConsentInSerializer, responses={201: ConsentOutSerializer})
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        case = self._case_for_change(pk)
+        data = self._input(ConsentInSerializer)
+        consent = _run(lambda: services.consent_record(case=case, by=request.user, **data))
+        return Response(ConsentOutSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WithdrawSerializer, responses={200: ConsentOutSerializer})
+    @action(detail=True, methods=["post"], url_path="consent/withdraw")
+    def consent_withdraw(self, request, pk=None):
+        case = self._case_for_change(pk)
+        data = self._input(WithdrawSerializer)
+        consent = _run(lambda: services.consent_withdraw(case=case, by=request.user, **data))
+        return Response(ConsentOutSerializer(consent).data)
+
+    @extend_schema(request=RefusalSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def refusal(self, request, pk=None):
+        case = self._case_for_change(pk)
+        data = self._input(RefusalSerializer)
+        refusal = _run(lambda: services.refusal_record(case=case, by=request.user, **data))
+        return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SharingSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def sharing(self, request, pk=None):
+        case = self._case_for_change(pk)
+        data = self._input(SharingSerializer)
+        decision = _run(
+            lambda: services.sharing_decision_record(case=case, by=request.user, **data)
+        )
+        return Response({"id": decision.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request, pk=None):
+        """Your own confidential notes on the case; nobody else's."""
+        case = self._case_for_change(pk)
+        if request.method == "POST":
+            data = self._input(NoteSerializer)
+            services.confidential_note_add(case=case, by=request.user, **data)
+        return Response(NoteSerializer(confidential_notes_for(case, request.user), many=True).data)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=True, methods=["post"], url_path="start-assessment")
+    def start_assessment(self, request, pk=None):
+        case = self._case_for_change(pk)
+        services.assessment_start(case=case, by=request.user)
+        return Response({"state": case.state})
