@@ -8,16 +8,12 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.tenant_id is None:
         return {}
-    roles = {
-        (kind, role)
-        for kind, role in user.memberships.filter(agency__is_active=True).values_list(
-            "agency__kind", "role"
-        )
-    }
+    roles = set(user.memberships.filter(agency__is_active=True).values_list("agency__kind", "role"))
     casework = any(role != Role.TENANT_ADMIN for _, role in roles)
+    caf_team = user.has_dbs_check and any(kind == AgencyKind.CAF_TEAM for kind, _ in roles)
     return {
         "show_start_link": casework and user.has_dbs_check,
-        "show_checks_link": user.has_dbs_check
-        and any(kind == AgencyKind.CAF_TEAM for kind, _ in roles),
+        "show_checks_link": caf_team,
+        "show_refusals_link": caf_team,
         "show_audit_link": is_manager(user),
     }

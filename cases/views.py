@@ -5,7 +5,12 @@ from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.permissions import CHANGE, cases_for_user, get_case_for_user
 from consent.models import ConsentGrant
-from consent.selectors import confidential_notes_for, consent_due_for_review, current_consent
+from consent.selectors import (
+    confidential_notes_for,
+    consent_due_for_review,
+    consents_due_for_review_for,
+    current_consent,
+)
 from referrals.selectors import open_tasks_for
 
 WORKLIST_LENGTH = 25
@@ -26,6 +31,7 @@ def home(request):
             "agency_cases": agency_cases[:WORKLIST_LENGTH],
             "agency_cases_more": len(agency_cases) > WORKLIST_LENGTH,
             "tasks": open_tasks_for(request.user)[:WORKLIST_LENGTH],
+            "consent_reviews": consents_due_for_review_for(request.user)[:WORKLIST_LENGTH],
             "missing_dbs": request.user.tenant_id is not None and not request.user.has_dbs_check,
         },
     )

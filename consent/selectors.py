@@ -43,3 +43,20 @@ def refusal_patterns(tenant_id: int, refusals=None) -> list[dict]:
                 ids = [r.pk for r in refusals if key(r) == (ident, name)]
                 patterns.append({"kind": label, "name": name, "count": count, "ids": ids})
     return patterns
+
+
+def consents_due_for_review_for(user):
+    """Cases whose current consent is over 2 years old, for their lead professional (or the
+    assessor until one is agreed) to revisit with the family (R-CONSENT-6)."""
+    from django.db.models import Q
+
+    from cases.permissions import cases_for_user
+
+    due_before = timezone.localdate() - RENEW_AFTER
+    return (
+        cases_for_user(user)
+        .filter(Q(lead_professional=user) | Q(lead_professional__isnull=True, assessor=user))
+        .filter(consents__withdrawn_on__isnull=True, consents__signed_on__lte=due_before)
+        .select_related("child")
+        .distinct()
+    )

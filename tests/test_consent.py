@@ -374,4 +374,8 @@ def test_excluded_agency_cannot_ask_to_join(world, login):
 def test_consent_over_two_years_old_is_due_for_review(world, login):
     record(world, signed_on=date(2024, 1, 1))
     page = login(world.a.users["assessor"]).get(f"/cases/{world.a.case.pk}/").content.decode()
+    home = login(world.a.users["assessor"]).get("/").content.decode()
+    colleague = login(world.a.users["school_practitioner"]).get("/").content.decode()
     assert "over 2 years old" in page
+    assert "Consent due for review" in home and world.a.case.reference in home
+    assert "Consent due for review" not in colleague

@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name for a choice set used by several fields.
+    "ENUM_NAME_OVERRIDES": {"ConsentGiverEnum": "consent.models.ConsentGiver"},
 }
 
 # django-guardian: no anonymous user row; object permissions through our direct FK models.
