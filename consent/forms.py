@@ -128,3 +128,18 @@ class EscalationForm(GovukFormMixin, forms.Form):
     refusals = forms.CharField(widget=forms.HiddenInput)
     escalated_to = forms.CharField(max_length=200, label="Escalated to")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why it is a concern")
+
+
+class RefusalFilterForm(GovukFormMixin, forms.Form):
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, empty_label="Any agency"
+    )
+    area = forms.CharField(
+        max_length=8, required=False, label="Area", help_text="Start of a postcode, like NS1"
+    )
+    date_from = forms.DateField(required=False, input_formats=DATE_FORMATS, label="From")
+    date_to = forms.DateField(required=False, input_formats=DATE_FORMATS, label="To")
+
+    def __init__(self, *args, tenant_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(tenant_id=tenant_id)

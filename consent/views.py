@@ -20,6 +20,7 @@ from consent.forms import (
     ConsentForm,
     EscalationForm,
     NoteForm,
+    RefusalFilterForm,
     RefusalForm,
     SharingForm,
     WithdrawForm,
@@ -180,6 +181,9 @@ def consent_pdf(request, pk: int):
     return response
 
 
+REFUSALS_SHOWN = 200
+
+
 def _require_caf_team(user):
     caf_team = caf_team_of(user.tenant_id) if user.tenant_id else None
     if (
@@ -194,11 +198,23 @@ def _require_caf_team(user):
 def refusals(request):
     """Refusals in the tenant by agency, area and time, with repeated patterns (R-CONSENT-7)."""
     _require_caf_team(request.user)
-    rows = list(
-        ConsentRefusal.objects.filter(tenant_id=request.user.tenant_id).select_related(
-            "agency", "practitioner"
-        )[:200]
-    )
+    refusals_in_tenant = ConsentRefusal.objects.filter(
+        tenant_id=request.user.tenant_id
+    ).select_related("agency", "practitioner")
+    filters = RefusalFilterForm(request.GET or None, tenant_id=request.user.tenant_id)
+    if filters.is_bound and filters.is_valid():
+        chosen = filters.cleaned_data
+        if chosen["agency"]:
+            refusals_in_tenant = refusals_in_tenant.filter(agency=chosen["agency"])
+        if chosen["area"].strip():
+            refusals_in_tenant = refusals_in_tenant.filter(
+                postcode__istartswith=chosen["area"].strip()
+            )
+        if chosen["date_from"]:
+            refusals_in_tenant = refusals_in_tenant.filter(refused_on__gte=chosen["date_from"])
+        if chosen["date_to"]:
+            refusals_in_tenant = refusals_in_tenant.filter(refused_on__lte=chosen["date_to"])
+    rows = list(refusals_in_tenant[:REFUSALS_SHOWN])
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ids = [int(i) for i in form.cleaned_data["refusals"].split(",") if i.strip().isdigit()]
@@ -223,6 +239,7 @@ def refusals(request):
             "refusals": rows,
             "patterns": refusal_patterns(request.user.tenant_id, rows),
             "form": form,
+            "filters": filters,
             "can_escalate": has_role(request.user, Role.CAF_COORDINATOR)
             or has_role(request.user, Role.MANAGER),
         },

@@ -344,6 +344,10 @@ def test_refusals_are_monitored_for_patterns_and_escalated(world, login):
         },
     )
     assert RefusalEscalation.objects.get().refusals.count() == 2
+    other_area = coordinator.get("/refusals/", {"area": "ZZ9"}).content.decode()
+    same_area = coordinator.get("/refusals/", {"area": "NS1"}).content.decode()
+    assert "No refusals recorded." in other_area
+    assert "No refusals recorded." not in same_area
     assert login(world.a.users["police_practitioner"]).get("/refusals/").status_code == 404
     assert world.a.case.child.full_name not in (
         login(world.b.users["coordinator"]).get("/refusals/").content.decode()
