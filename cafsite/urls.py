@@ -8,11 +8,13 @@ from agencies.forms import LoginForm
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
 from cases.views import home
+from consent.api import RefusalViewSet
 from monitoring.views import healthz
 
 api_router = DefaultRouter()
 api_router.register("cases", CaseViewSet, basename="case")
 api_router.register("checks", CheckViewSet, basename="check")
+api_router.register("refusals", RefusalViewSet, basename="refusal")
 
 urlpatterns = [
     path("", home, name="home"),

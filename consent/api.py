@@ -2,12 +2,13 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies.models import Agency
+from agencies.roles import caf_team_of
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -15,10 +16,11 @@ from consent.models import (
     Consent,
     ConsentGiver,
     ConsentMethod,
+    ConsentRefusal,
     ShareScope,
     SharingGround,
 )
-from consent.selectors import confidential_notes_for
+from consent.selectors import confidential_notes_for, refusal_patterns
 
 
 class ConsentInSerializer(serializers.Serializer):
@@ -160,3 +162,71 @@ class ConsentActionsMixin:
         case = self._case_for_change(pk)
         services.assessment_start(case=case, by=request.user)
         return Response({"state": case.state})
+
+
+class RefusalOutSerializer(serializers.ModelSerializer):
+    agency = serializers.StringRelatedField()
+
+    class Meta:
+        model = ConsentRefusal
+        fields = [
+            "id",
+            "child_name",
+            "date_of_birth",
+            "gender",
+            "ethnicity",
+            "postcode",
+            "refused_by",
+            "agency",
+            "refused_on",
+        ]
+
+
+class EscalateSerializer(serializers.Serializer):
+    refusals = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    pattern = serializers.CharField(max_length=300)
+    escalated_to = serializers.CharField(max_length=200)
+    reason = serializers.CharField()
+
+
+class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Refusals in the CAF team's tenant, with the patterns and escalation (R-CONSENT-7)."""
+
+    serializer_class = RefusalOutSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        user = self.request.user
+        tenant_id = getattr(user, "tenant_id", None)
+        caf_team = caf_team_of(tenant_id) if tenant_id else None
+        if (
+            caf_team is None
+            or not user.has_dbs_check
+            or not user.memberships.filter(agency=caf_team).exists()
+        ):
+            return ConsentRefusal.objects.none()
+        return ConsentRefusal.objects.filter(tenant_id=tenant_id).select_related("agency")[:200]
+
+    @extend_schema(responses={200: None})
+    @action(detail=False, methods=["get"])
+    def patterns(self, request):
+        return Response(refusal_patterns(request.user.tenant_id, self.get_queryset()))
+
+    @extend_schema(request=EscalateSerializer, responses={201: None})
+    @action(detail=False, methods=["post"])
+    def escalate(self, request):
+        data = EscalateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        chosen = list(
+            ConsentRefusal.objects.filter(
+                pk__in=data.validated_data["refusals"], tenant_id=request.user.tenant_id
+            )
+        )
+        escalation = services.refusal_escalate(
+            by=request.user,
+            refusals=chosen,
+            pattern=data.validated_data["pattern"],
+            escalated_to=data.validated_data["escalated_to"],
+            reason=data.validated_data["reason"],
+        )
+        return Response({"id": escalation.pk}, status=status.HTTP_201_CREATED)

@@ -252,7 +252,8 @@ def agency_excluded(case: Case, agency: Agency) -> bool:
 def refusal_record(
     *, case: Case, by: User, refused_by: str, refused_on: date, note: str = ""
 ) -> ConsentRefusal:
-    """Log a refusal with the child's demographics and the practitioner (R-CONSENT-7)."""
+    """Log a refusal with the child's demographics and the practitioner (R-CONSENT-7). The
+    episode ends with it: without consent nothing more is recorded (R-CONSENT-1)."""
     _require_case_worker(case, by)
     if refused_on > timezone.localdate():
         raise ConsentError("The date cannot be in the future.", field="refused_on")
@@ -277,6 +278,9 @@ def refusal_record(
         )
         refusal.full_clean()
         refusal.save()
+        case.state = CaseState.CLOSED
+        case.closed_on = refused_on
+        case.save(update_fields=["state", "closed_on", "updated_at"])
         return refusal
 
 

@@ -190,6 +190,8 @@ def test_competent_child_refusal_blocks_parental_consent(world):
     with pytest.raises(ConsentError, match="cannot be recorded instead"):
         record(world)
     assert not Consent.objects.exists()
+    world.a.case.refresh_from_db()
+    assert world.a.case.state == CaseState.CLOSED  # the refusal ended the episode
 
 
 def test_no_assessment_without_consent_through_pages_and_api(world, login):
@@ -344,6 +346,16 @@ def test_refusals_are_monitored_for_patterns_and_escalated(world, login):
         },
     )
     assert RefusalEscalation.objects.get().refusals.count() == 2
+    coordinator_api = api(world.a.users["coordinator"])
+    assert len(coordinator_api.get("/api/refusals/").json()) == 2
+    assert coordinator_api.get("/api/refusals/patterns/").json()[0]["count"] == 2
+    assert api(world.b.users["coordinator"]).get("/api/refusals/").json() == []
+    escalated = coordinator_api.post(
+        "/api/refusals/escalate/",
+        {"refusals": [], "pattern": "x", "escalated_to": "MASH", "reason": "y"},
+        format="json",
+    )
+    assert escalated.status_code == 400 and "refusals" in escalated.json()
     other_area = coordinator.get("/refusals/", {"area": "ZZ9"}).content.decode()
     same_area = coordinator.get("/refusals/", {"area": "NS1"}).content.decode()
     assert "No refusals recorded." in other_area
