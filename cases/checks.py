@@ -290,6 +290,15 @@ def check_reopen(*, check: CafCheck, by: User, child: Child) -> Case:
     case = _latest_case(child)
     if case is None or case.state != CaseState.CLOSED or case.closed_on is None:
         raise CheckError("This child has no closed CAF to reopen.", field="child")
+    from consent.selectors import current_consent
+    from consent.services import agency_excluded
+
+    if current_consent(case) is not None and agency_excluded(case, check.agency):
+        raise CheckError(
+            "The family has not agreed to share this CAF with your agency: contact the lead "
+            "professional, who can reopen it.",
+            field="child",
+        )
     today = timezone.localdate()
     if case.closed_on + REOPEN_WITHIN < today:
         raise CheckError(

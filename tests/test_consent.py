@@ -395,3 +395,27 @@ def test_consent_over_two_years_old_is_due_for_review(world, login):
     assert "over 2 years old" in page
     assert "Consent due for review" in home and world.a.case.reference in home
     assert "Consent due for review" not in colleague
+
+
+def test_excluded_agency_cannot_reopen_the_case_into_its_own_hands(world, login):
+    record(world, agencies=[world.a.police])
+    Case.objects.filter(pk=world.a.case.pk).update(
+        state=CaseState.CLOSED, closed_on=TODAY - relativedelta(months=1)
+    )
+    client = login(world.a.users["police_practitioner"])
+    check_url = client.post(
+        "/checks/new/",
+        {
+            "agency": world.a.police.pk,
+            "given_name": "Jamie",
+            "family_name": world.a.case.child.family_name,
+            "date_of_birth": "17/5/2015",
+        },
+    )["Location"]
+
+    response = client.post(
+        f"{check_url}decide/", {"action": "reopen", "child": world.a.case.child_id}, follow=True
+    )
+
+    assert "has not agreed to share this CAF with your agency" in response.content.decode()
+    assert client.get(f"/cases/{world.a.case.pk}/").status_code == 404
