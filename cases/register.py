@@ -56,7 +56,11 @@ def candidate_filter(query: ChildQuery) -> Q | None:
         condition |= Q(upn=query.upn)
     if query.date_of_birth:
         variants = birth_date_variants(query.date_of_birth)
-        condition |= Q(date_of_birth__in=variants) | Q(expected_date_of_birth__in=variants)
+        # Only the unborn (no date of birth) are searched by expected date: so both halves can
+        # use the (tenant, date_of_birth) index, instead of reading every child of the tenant.
+        condition |= Q(date_of_birth__in=variants) | Q(
+            date_of_birth__isnull=True, expected_date_of_birth__in=variants
+        )
     elif query.given_name and query.family_name:
         # Both names must sound like one of the child's names, in either order.
         given_ids = ChildNameKey.objects.filter(key__in=_keys_of(query.given_name)).values(
