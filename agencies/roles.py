@@ -32,3 +32,12 @@ def managed_agency_ids(user) -> list[int]:
 
 def caf_team_of(tenant_id: int) -> Agency | None:
     return Agency.objects.filter(tenant_id=tenant_id, kind="caf_team").first()
+
+
+def in_caf_team(user) -> bool:
+    """A member of their tenant's CAF team, with the DBS check that case work needs."""
+    if not user.is_authenticated or user.tenant_id is None or not user.has_dbs_check:
+        return False
+    return user.memberships.filter(
+        agency__tenant_id=user.tenant_id, agency__kind="caf_team", agency__is_active=True
+    ).exists()

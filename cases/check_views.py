@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies.roles import caf_team_of
+from agencies.roles import in_caf_team
 from cafsite.errors import add_error_to_form
 from cases import checks
 from cases.forms import (
@@ -36,15 +36,6 @@ def _check_for(request, pk: int) -> CafCheck:
     return check
 
 
-def _is_caf_team(user) -> bool:
-    caf_team = caf_team_of(user.tenant_id) if user.tenant_id else None
-    return (
-        caf_team is not None
-        and user.has_dbs_check
-        and user.memberships.filter(agency=caf_team).exists()
-    )
-
-
 @login_required
 def check_start(request):
     form = CheckSearchForm(request.POST or None, user=request.user)
@@ -70,7 +61,7 @@ def check_detail(request, pk: int):
             "results": register_results(user=request.user, matches=matches),
             "can_decide": check.by_id == request.user.pk and check.outcome == "",
             "out_of_scope": checks.age_out_of_scope(check),
-            "show_child_numbers": _is_caf_team(request.user),
+            "show_child_numbers": in_caf_team(request.user),
             "reopen_within_months": 6,
         },
     )
@@ -220,7 +211,7 @@ def check_child_protection(request, pk: int):
 @login_required
 def check_list(request):
     """The CAF team's live list of checks and intentions in its tenant (R-CHECK-2)."""
-    if not _is_caf_team(request.user):
+    if not in_caf_team(request.user):
         raise Http404
     recent = CafCheck.objects.filter(tenant_id=request.user.tenant_id).select_related(
         "by", "agency", "case"
@@ -234,7 +225,7 @@ def check_list(request):
 
 @login_required
 def child_merge(request):
-    if not _is_caf_team(request.user):
+    if not in_caf_team(request.user):
         raise Http404
     form = ChildMergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Role, User
-from agencies.roles import caf_team_of, has_role
+from agencies.roles import has_role, in_caf_team
 from audit.context import acting_as
 from audit.models import AccessAction
 from audit.services import access_log_record
@@ -144,8 +144,7 @@ def check_visible_to(check: CafCheck, user: User) -> bool:
         return False
     if check.by_id == user.pk:
         return True
-    caf_team = caf_team_of(check.tenant_id)
-    return caf_team is not None and user.memberships.filter(agency=caf_team).exists()
+    return in_caf_team(user)
 
 
 def age_out_of_scope(check: CafCheck, child: Child | None = None) -> bool:

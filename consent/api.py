@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies.models import Agency
-from agencies.roles import caf_team_of
+from agencies.roles import in_caf_team
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -197,15 +197,11 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        tenant_id = getattr(user, "tenant_id", None)
-        caf_team = caf_team_of(tenant_id) if tenant_id else None
-        if (
-            caf_team is None
-            or not user.has_dbs_check
-            or not user.memberships.filter(agency=caf_team).exists()
-        ):
+        if not in_caf_team(user):
             return ConsentRefusal.objects.none()
-        return ConsentRefusal.objects.filter(tenant_id=tenant_id).select_related("agency")[:200]
+        return ConsentRefusal.objects.filter(tenant_id=user.tenant_id).select_related("agency")[
+            :200
+        ]
 
     @extend_schema(responses={200: None})
     @action(detail=False, methods=["get"])

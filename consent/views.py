@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Role
-from agencies.roles import caf_team_of, has_role
+from agencies.roles import has_role, in_caf_team
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import add_error_to_form
@@ -184,20 +184,11 @@ def consent_pdf(request, pk: int):
 REFUSALS_SHOWN = 200
 
 
-def _require_caf_team(user):
-    caf_team = caf_team_of(user.tenant_id) if user.tenant_id else None
-    if (
-        caf_team is None
-        or not user.has_dbs_check
-        or not user.memberships.filter(agency=caf_team).exists()
-    ):
-        raise Http404
-
-
 @login_required
 def refusals(request):
     """Refusals in the tenant by agency, area and time, with repeated patterns (R-CONSENT-7)."""
-    _require_caf_team(request.user)
+    if not in_caf_team(request.user):
+        raise Http404
     refusals_in_tenant = ConsentRefusal.objects.filter(
         tenant_id=request.user.tenant_id
     ).select_related("agency", "practitioner")

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from agencies.roles import caf_team_of
+from agencies.roles import in_caf_team
 from cases import checks
 from cases.api.check_serializers import (
     CheckSearchSerializer,
@@ -40,8 +40,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         mine = CafCheck.objects.filter(tenant_id=user.tenant_id).select_related(
             "by", "agency", "case"
         )
-        caf_team = caf_team_of(user.tenant_id)
-        if caf_team and user.memberships.filter(agency=caf_team).exists():
+        if in_caf_team(user):
             return mine
         return mine.filter(by=user)
 
