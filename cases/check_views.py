@@ -19,6 +19,7 @@ from cases.forms import (
     NewChildForm,
 )
 from cases.models import CafCheck, CheckOutcome, Child
+from cases.permissions import cases_for_user
 from cases.register import register_results
 from referrals.models import Tier34Involvement
 
@@ -62,7 +63,9 @@ def check_detail(request, pk: int):
             "can_decide": check.by_id == request.user.pk and check.outcome == "",
             "out_of_scope": checks.age_out_of_scope(check),
             "show_child_numbers": in_caf_team(request.user),
-            "reopen_within_months": 6,
+            "decided_case_visible": check.case_id is not None
+            and check.outcome != "join_requested"
+            and cases_for_user(request.user).filter(pk=check.case_id).exists(),
         },
     )
 

@@ -20,14 +20,13 @@ from audit.services import access_log_record
 from cafsite.errors import CafError
 from cases.identifiers import normalise_identifier
 from cases.matching import ChildQuery, Match, Strength
-from cases.models import CafCheck, Case, CaseState, CheckOutcome, Child
+from cases.models import REOPEN_WITHIN, CafCheck, Case, CaseState, CheckOutcome, Child
 from cases.permissions import agency_access_grant
 from cases.register import register_matches
 from cases.services import case_open, child_name_keys_refresh, child_register
 from referrals.models import SafeguardingReferral, TaskKind, Tier34Involvement
 from referrals.services import task_create
 
-REOPEN_WITHIN = relativedelta(months=6)  # R-CHECK-4
 AGE_LIMIT, AGE_LIMIT_WITH_LDD = 18, 25  # R-CHECK-8
 
 

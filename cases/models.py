@@ -2,8 +2,10 @@
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.identifiers import validate_nhs_number, validate_upn
@@ -145,6 +147,9 @@ class ChildNameKey(models.Model):
         return self.key
 
 
+REOPEN_WITHIN = relativedelta(months=6)  # R-CHECK-4
+
+
 class CaseState(models.TextChoices):
     # The lifecycle in DOMAIN.md; transitions are services of their own, in later issues.
     INTENTION_LOGGED = "intention_logged", "Intention logged"
@@ -213,6 +218,17 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state not in (CaseState.CLOSED, CaseState.ARCHIVED)
+
+    @property
+    def reopen_until(self) -> date | None:
+        """The last day this closed CAF can be reopened without a new assessment (R-CHECK-4)."""
+        if self.state != CaseState.CLOSED or self.closed_on is None:
+            return None
+        return self.closed_on + REOPEN_WITHIN
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.reopen_until is not None and timezone.localdate() <= self.reopen_until
 
     @property
     def contact(self):

@@ -227,6 +227,53 @@ def test_closed_long_ago_starts_a_linked_episode_and_cannot_be_reopened(world, l
     assert episode.assessor_agency == world.a.police
 
 
+@pytest.mark.parametrize(
+    ("months_ago", "offered", "not_offered"),
+    [(2, "Reopen this CAF", "Start a new episode"), (7, "Start a new episode", "Reopen this CAF")],
+)
+def test_only_the_decision_the_rules_allow_is_offered(
+    world, login, months_ago, offered, not_offered
+):
+    close_case(world.a.case, months_ago=months_ago)
+    client = login(world.a.users["police_practitioner"])
+
+    _, page = search(client, **jamie(world))
+
+    assert offered in page
+    assert not_offered not in page
+
+
+def test_after_logging_an_intention_the_next_step_is_consent(world, login):
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(
+        client,
+        given_name="Noah",
+        family_name="Quince",
+        date_of_birth="3/3/2016",
+        agency=world.a.police.pk,
+    )
+    new_child = client.post(
+        f"/checks/{check.pk}/new-child/",
+        {
+            "given_name": "Noah",
+            "family_name": "Quince",
+            "date_of_birth": "3/3/2016",
+            "gender": "0",
+            "ethnicity": "NOBT",
+        },
+    )
+    assert new_child.status_code == 302, new_child.content.decode()[:3000]
+
+    page = client.get(f"/checks/{check.pk}/").content.decode()
+
+    case = Case.objects.get(child__family_name="Quince")
+    assert (
+        f'class="govuk-button" data-module="govuk-button" href="/cases/{case.pk}/consent/"' in page
+    )
+    assert "govuk-panel" in page and case.reference in page
+    assert 'class="govuk-link app-panel-link"' not in page
+
+
 def test_tier34_involvement_stops_the_caf_and_routes_the_concern(world, login):
     child = world.a.case.child
     involvement = tier34_involvement_record(

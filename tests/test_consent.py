@@ -277,6 +277,25 @@ def test_consent_pdf_is_marked_and_logged(world, login):
     ).exists()
 
 
+def test_consent_pdf_is_a_family_copy_that_prints_names_as_typed(world, login):
+    assessor = world.a.users["assessor"]
+    assessor.last_name, assessor.telephone = "O'Brien-Smith", "01632 960123"
+    assessor.email = "j.obrien-smith@north.example"
+    assessor.save()
+    record(world)
+    client = login(assessor)
+
+    response = client.get(f"/cases/{world.a.case.pk}/consent/pdf/")
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert world.a.tenant.name in text
+    assert "17 May 2015" in text  # the child's date of birth
+    assert "01632 960123" in text and "j.obrien-smith@north.example" in text
+    assert "Signed (person giving consent)" in text
+    assert f"Printed by {assessor.get_full_name()}" in text
+    assert "u0027" not in text and "u002D" not in text
+
+
 def test_confidential_notes_are_the_authors_alone(world, login):
     author = login(world.a.users["assessor"])
     author.post(f"/cases/{world.a.case.pk}/notes/", {"text": "Dad drinks, do not record"})

@@ -110,3 +110,14 @@ def test_security_headers_are_sent(client, db):
     assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("script-src")[1]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_header_names_the_council_and_the_service_as_govuk_frontend_6_does(world, login):
+    page = login(world.a.users["coordinator"]).get("/").content.decode()
+
+    assert "govuk-header__service-name" not in page  # unstyled since version 6
+    assert f'class="govuk-generic-header__homepage-link">{world.a.tenant.name}</a>' in page
+    assert 'class="govuk-service-navigation__service-name"' in page
+    assert 'aria-current="page"' in page  # the current page is marked in the navigation
+    # Sign-out sits in the navigation's inline end slot, beside the menu, not below it.
+    assert "govuk-service-navigation__inlining-container" in page
