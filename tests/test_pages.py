@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from cases.models import Gender
 from cases.services import case_open, child_register
+from monitoring.models import WorkerHeartbeat
 
 # The home page and case page may not grow their query count with the number of cases.
 HOME_QUERY_LIMIT = 14
@@ -88,12 +89,25 @@ def test_openapi_schema_and_docs_are_served(world, login):
     assert docs.status_code == 200
 
 
-def test_health_check_reports_database_and_workers(client, db):
+def test_health_check_reports_database_and_in_process_tasks(client, db, settings):
+    settings.CELERY_BROKER_URL = ""
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "workers": "in-process"}
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_health_check_reports_whether_workers_beat(client, db, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+
+    before = client.get("/healthz").json()
+    WorkerHeartbeat.objects.create(worker="worker-1", beat_at=timezone.now())
+    after = client.get("/healthz").json()
+
+    assert before == {"database": "ok", "workers": "stale"}
+    assert after == {"database": "ok", "workers": "ok"}
 
 
 def test_unknown_page_is_a_govuk_404(client, db):

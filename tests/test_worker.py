@@ -74,9 +74,15 @@ def worker_queue():
 
 def test_worker_runs_a_task_and_writes_the_database(worker_queue):
     queue, worker = worker_queue
-    client = Celery(broker=REDIS_URL)
+    client = Celery()
 
-    client.send_task("monitoring.tasks.worker_heartbeat_task", queue=queue)
+    # An explicit connection: an exported CELERY_BROKER_URL wins over Celery(broker=...).
+    with client.connection_for_write(REDIS_URL) as connection_to_test_broker:
+        client.send_task(
+            "monitoring.tasks.worker_heartbeat_task",
+            queue=queue,
+            connection=connection_to_test_broker,
+        )
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not WorkerHeartbeat.objects.exists():
