@@ -63,3 +63,13 @@ def test_demo_data_refuses_to_load_on_a_live_service(db, settings):
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("load_demo_data")
     assert not Tenant.objects.exists()
+
+
+def test_readme_names_every_demo_account_that_bin_run_prints():
+    from pathlib import Path
+
+    from agencies.management.commands.load_demo_data import NORTHSHIRE_STAFF, WESTBOROUGH_STAFF
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for username, *_ in NORTHSHIRE_STAFF + WESTBOROUGH_STAFF:
+        assert f"| `{username}` |" in readme, f"README does not name the demo account {username}"
