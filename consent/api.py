@@ -1,14 +1,17 @@
 """Consent over the API: actions on a case, through the same services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from agencies.models import Agency
-from agencies.roles import in_caf_team
+from agencies.models import Agency, Role
+from agencies.roles import in_caf_team, in_caf_team_as
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -23,6 +26,13 @@ from consent.models import (
 from consent.selectors import confidential_notes_for, refusal_patterns
 
 
+class TenantAgencyField(serializers.PrimaryKeyRelatedField):
+    """An agency of the case's own tenant: another tenant's id is answered as a missing one."""
+
+    def get_queryset(self):
+        return Agency.objects.filter(tenant_id=self.context.get("tenant_id"))
+
+
 class ConsentInSerializer(serializers.Serializer):
     given_by = serializers.ChoiceField(choices=ConsentGiver.choices)
     giver_name = serializers.CharField(max_length=200)
@@ -31,9 +41,7 @@ class ConsentInSerializer(serializers.Serializer):
     to_undertake = serializers.BooleanField()
     to_record = serializers.BooleanField()
     share_scope = serializers.ChoiceField(choices=ShareScope.choices)
-    agencies = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), many=True, required=False
-    )
+    agencies = TenantAgencyField(queryset=Agency.objects.all(), many=True, required=False)
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     signed_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     signed_on = serializers.DateField()
@@ -65,9 +73,7 @@ class ConsentOutSerializer(serializers.ModelSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), required=False, allow_null=True
-    )
+    agency = TenantAgencyField(queryset=Agency.objects.all(), required=False, allow_null=True)
     on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True)
 
@@ -107,8 +113,8 @@ class ConsentActionsMixin:
     def _case_for_change(self, pk):
         return get_case_for_user(self.request.user, pk, CHANGE, request=self.request)
 
-    def _input(self, serializer_class):
-        data = serializer_class(data=self.request.data)
+    def _input(self, serializer_class, case):
+        data = serializer_class(data=self.request.data, context={"tenant_id": case.tenant_id})
         data.is_valid(raise_exception=True)
         return data.validated_data
 
@@ -116,7 +122,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def consent(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(ConsentInSerializer)
+        data = self._input(ConsentInSerializer, case)
         consent = _run(lambda: services.consent_record(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data, status=status.HTTP_201_CREATED)
 
@@ -124,7 +130,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"], url_path="consent/withdraw")
     def consent_withdraw(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(WithdrawSerializer)
+        data = self._input(WithdrawSerializer, case)
         consent = _run(lambda: services.consent_withdraw(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data)
 
@@ -132,7 +138,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def refusal(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(RefusalSerializer)
+        data = self._input(RefusalSerializer, case)
         refusal = _run(lambda: services.refusal_record(case=case, by=request.user, **data))
         return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
 
@@ -140,7 +146,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def sharing(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(SharingSerializer)
+        data = self._input(SharingSerializer, case)
         decision = _run(
             lambda: services.sharing_decision_record(case=case, by=request.user, **data)
         )
@@ -152,7 +158,7 @@ class ConsentActionsMixin:
         """Your own confidential notes on the case; nobody else's."""
         case = self._case_for_change(pk)
         if request.method == "POST":
-            data = self._input(NoteSerializer)
+            data = self._input(NoteSerializer, case)
             services.confidential_note_add(case=case, by=request.user, **data)
         return Response(NoteSerializer(confidential_notes_for(case, request.user), many=True).data)
 
@@ -195,6 +201,22 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = RefusalOutSerializer
     pagination_class = None
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The CAF team's surface: anyone else finds nothing here, as for a missing page.
+        if not in_caf_team(request.user):
+            raise Http404
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            action=AccessAction.LIST,
+            user=request.user,
+            request=request,
+            detail=f"API refusals: {len(response.data)} shown",
+        )
+        return response
+
     def get_queryset(self):
         user = self.request.user
         if not in_caf_team(user):
@@ -211,13 +233,15 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=EscalateSerializer, responses={201: None})
     @action(detail=False, methods=["post"])
     def escalate(self, request):
+        if not in_caf_team_as(request.user, Role.CAF_COORDINATOR, Role.MANAGER):
+            raise Http404
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        chosen = list(
-            ConsentRefusal.objects.filter(
-                pk__in=data.validated_data["refusals"], tenant_id=request.user.tenant_id
-            )
-        )
+        asked = set(data.validated_data["refusals"])
+        chosen = list(ConsentRefusal.objects.filter(pk__in=asked, tenant_id=request.user.tenant_id))
+        if len(chosen) != len(asked):
+            # Another tenant's refusal is answered exactly as a missing one.
+            raise ValidationError({"refusals": ["Refusal not found."]})
         escalation = services.refusal_escalate(
             by=request.user,
             refusals=chosen,

@@ -416,7 +416,7 @@ def test_consent_over_two_years_old_is_due_for_review(world, login):
     assert "Consent due for review" not in colleague
 
 
-def test_excluded_agency_cannot_reopen_the_case_into_its_own_hands(world, login):
+def test_excluded_agency_reopens_the_case_but_not_into_its_own_hands(world, login):
     record(world, agencies=[world.a.police])
     Case.objects.filter(pk=world.a.case.pk).update(
         state=CaseState.CLOSED, closed_on=TODAY - relativedelta(months=1)
@@ -436,5 +436,31 @@ def test_excluded_agency_cannot_reopen_the_case_into_its_own_hands(world, login)
         f"{check_url}decide/", {"action": "reopen", "child": world.a.case.child_id}, follow=True
     )
 
-    assert "has not agreed to share this CAF with your agency" in response.content.decode()
+    assert response.status_code == 200
+    assert Case.objects.get(pk=world.a.case.pk).state == CaseState.DELIVERY
     assert client.get(f"/cases/{world.a.case.pk}/").status_code == 404
+    assert not world.a.case.consents.get().grants.filter(agency=world.a.police).exists()
+
+
+def test_agency_the_consent_names_joins_a_reopened_case_through_a_consent_grant(world, login):
+    consent = record(world, scope="named_only", agencies=[world.a.police])
+    Case.objects.filter(pk=world.a.case.pk).update(
+        state=CaseState.CLOSED, closed_on=TODAY - relativedelta(months=1)
+    )
+    police = login(world.a.users["police_practitioner"])
+    check_url = police.post(
+        "/checks/new/",
+        {
+            "agency": world.a.police.pk,
+            "given_name": "Jamie",
+            "family_name": world.a.case.child.family_name,
+            "date_of_birth": "17/5/2015",
+        },
+    )["Location"]
+
+    police.post(f"{check_url}decide/", {"action": "reopen", "child": world.a.case.child_id})
+
+    assert police.get(f"/cases/{world.a.case.pk}/").status_code == 200
+    assert consent.grants.filter(agency=world.a.police, revoked_at__isnull=True).exists()
+    consent_withdraw(case=world.a.case, by=world.a.users["assessor"], on=TODAY)
+    assert police.get(f"/cases/{world.a.case.pk}/").status_code == 404
