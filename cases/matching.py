@@ -84,9 +84,59 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+# Letters NFKD does not decompose, as a UK keyboard types them: "Łukasz" is searched as "Lukasz".
+UNDECOMPOSED_LETTERS = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "ı": "i",
+        "Ø": "O",
+        "ø": "o",
+        "ß": "ss",
+        "ẞ": "SS",
+        "Đ": "D",
+        "đ": "d",
+        "Ð": "D",
+        "ð": "d",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Þ": "Th",
+        "þ": "th",
+        "Ħ": "H",
+        "ħ": "h",
+    }
+)
+
+# Short forms used in the communities of the register that the ``nicknames`` package (American
+# English) lacks, with the full names they stand for.
+COMMUNITY_SHORT_FORMS = {
+    "mo": {"muhammad", "mohammed", "mohamed", "mohammad"},
+    "ibby": {"ibrahim"},
+    "abdi": {"abdullahi", "abdirahman", "abdikarim"},
+    "livvy": {"olivia"},
+    "liv": {"olivia"},
+    "izzy": {"isabella", "isabel", "isobel"},
+    "zac": {"isaac"},
+    "zak": {"isaac"},
+    "kuba": {"jakub"},
+    "kasia": {"katarzyna"},
+    "gosia": {"malgorzata"},
+    "zosia": {"zofia"},
+    "wojtek": {"wojciech"},
+    "seun": {"oluwaseun"},
+    "tobi": {"oluwatobi"},
+    "femi": {"oluwafemi"},
+    "tunde": {"babatunde"},
+    "emeka": {"chukwuemeka"},
+}
+
+
 def normalise_name(value: str) -> str:
     """Lower case, accents and punctuation gone: "O'Brien-Núñez" -> "obrien nunez"."""
-    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    text = value.translate(UNDECOMPOSED_LETTERS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[-‐/]", " ", text.lower())
     return re.sub(r"[^a-z ]", "", re.sub(r"\s+", " ", text)).strip()
 
@@ -102,11 +152,24 @@ def normalise_postcode(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
+KEY_LENGTH = 40
+
+
+@cache
+def metaphone(part: str) -> str:
+    return jellyfish.metaphone(part)[:KEY_LENGTH]
+
+
+@cache
+def nysiis(part: str) -> str:
+    return jellyfish.nysiis(part)
+
+
 def sound_keys(part: str) -> set[str]:
-    """Sound-alike keys of one name part, stored on the register for candidate search."""
-    if not part:
-        return set()
-    return {f"m:{jellyfish.metaphone(part)}", f"n:{jellyfish.nysiis(part)}"}
+    """The sound-alike key of one name part, stored on the register for candidate search.
+    One key a part keeps the table small (12,000,000 children in a deployment); the scoring,
+    not the key, catches typos."""
+    return {metaphone(part)} if part else set()
 
 
 @cache
@@ -114,14 +177,36 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
+def _long_forms_of(part: str) -> set[str]:
+    return _nicknamer().canonicals_of(part) | COMMUNITY_SHORT_FORMS.get(part, set())
+
+
+@cache
+def _community_long_forms() -> dict[str, set[str]]:
+    reverse: dict[str, set[str]] = {}
+    for short, longs in COMMUNITY_SHORT_FORMS.items():
+        for long in longs:
+            reverse.setdefault(long, set()).add(short)
+    return reverse
+
+
 @cache
 def name_family(part: str) -> frozenset[str]:
     """A name with its nicknames and the names it is short for."""
     namer = _nicknamer()
-    related = {part} | namer.nicknames_of(part) | namer.canonicals_of(part)
-    for canonical in namer.canonicals_of(part):
-        related |= namer.nicknames_of(canonical)
+    long_forms = _long_forms_of(part)
+    related = {part} | namer.nicknames_of(part) | long_forms
+    related |= _community_long_forms().get(part, set())
+    for long in long_forms:
+        related |= namer.nicknames_of(long) | _community_long_forms().get(long, set())
     return frozenset(related)
+
+
+@cache
+def long_form_sounds(part: str) -> frozenset[str]:
+    """How the names ``part`` is short for sound: "Alex" is short for Alexander, which sounds
+    like Aleksander. Only the long forms: the short forms of those ("Al") sound like too much."""
+    return frozenset(metaphone(long) for long in _long_forms_of(part))
 
 
 def part_similarity(a: str, b: str) -> float:
@@ -132,9 +217,9 @@ def part_similarity(a: str, b: str) -> float:
     best = JaroWinkler.similarity(a, b)
     if b in name_family(a) or a in name_family(b):
         best = max(best, 0.95)
-    if jellyfish.metaphone(a) == jellyfish.metaphone(b) or jellyfish.nysiis(a) == jellyfish.nysiis(
-        b
-    ):
+    elif metaphone(b) in long_form_sounds(a) or metaphone(a) in long_form_sounds(b):
+        best = max(best, 0.93)  # a short form of another spelling
+    if metaphone(a) == metaphone(b) or nysiis(a) == nysiis(b):
         best = max(best, 0.92)
     return best
 
@@ -171,8 +256,9 @@ def birth_date_agreement(query: date | None, recorded: date | None) -> tuple[flo
     return 0.0, ""
 
 
-def birth_date_variants(day: date) -> set[date]:
-    """Dates a mistyped ``day`` may have been recorded as, for the candidate search."""
+def birth_date_variants(day: date, *, latest: date | None = None) -> set[date]:
+    """Dates a mistyped ``day`` may have been recorded as, for the candidate search; none after
+    ``latest`` (no child is due after it)."""
     variants = {day}
     with contextlib.suppress(ValueError):
         variants.add(day.replace(day=day.month, month=day.day))
@@ -187,7 +273,32 @@ def birth_date_variants(day: date) -> set[date]:
                 variants.add(date(int(text[:4]), int(text[4:6]), int(text[6:])))
             except ValueError:
                 continue
+    if latest is not None:
+        variants = {variant for variant in variants if variant <= latest}
     return variants
+
+
+# A swapped reading must be clearly better to win over the names as typed.
+SWAPPED_DISCOUNT = 0.97
+
+
+def _name_readings(query: ChildQuery, record: ChildRecord) -> list[tuple[float, float, bool]]:
+    """(first name, last name, swapped) similarity of the names as typed and swapped."""
+    given_parts = name_parts(record.given_name, record.middle_names)
+    family_parts = name_parts(record.family_name)
+    other_parts = name_parts(record.other_names)
+    return [
+        (
+            name_similarity(query.given_name, given_parts + other_parts),
+            name_similarity(query.family_name, family_parts + other_parts),
+            False,
+        ),
+        (
+            name_similarity(query.given_name, family_parts) * SWAPPED_DISCOUNT,
+            name_similarity(query.family_name, given_parts) * SWAPPED_DISCOUNT,
+            True,
+        ),
+    ]
 
 
 def score(query: ChildQuery, record: ChildRecord) -> Match | None:
@@ -197,63 +308,86 @@ def score(query: ChildQuery, record: ChildRecord) -> Match | None:
     if query.upn and query.upn == record.upn:
         return Match(record, 100, Strength.CERTAIN, ["same unique pupil number"])
 
-    given_parts = name_parts(record.given_name, record.middle_names)
-    family_parts = name_parts(record.family_name)
-    other_parts = name_parts(record.other_names)
-    given = name_similarity(query.given_name, given_parts + other_parts)
-    family = name_similarity(query.family_name, family_parts + other_parts)
-    swapped_given = name_similarity(query.given_name, family_parts)
-    swapped_family = name_similarity(query.family_name, given_parts)
-    reasons: list[str] = []
-    if min(swapped_given, swapped_family) > min(given, family) + 0.1:
-        given, family = swapped_given * 0.95, swapped_family * 0.95
-        reasons.append("first and last names swapped")
-
-    if given < GIVEN_NAME_FLOOR:
-        return None
     birth, birth_reason = birth_date_agreement(query.date_of_birth, record.date_of_birth)
     if query.date_of_birth and record.date_of_birth and birth == 0:
         return None
-    if not query.date_of_birth and min(given, family) < NAMES_ONLY_FLOOR:
-        return None
-
     query_postcode = normalise_postcode(query.postcode)
     record_postcode = normalise_postcode(record.postcode)
     postcode = 0.0
     if query_postcode and record_postcode:
         if query_postcode == record_postcode:
-            postcode, _ = 1.0, reasons.append("same postcode")
+            postcode = 1.0
         elif query_postcode[:-3] == record_postcode[:-3]:
             postcode = 0.5
 
-    # Evidence the search did not give is left out, not counted against the record.
-    available = GIVEN_WEIGHT + (FAMILY_WEIGHT if query.family_name else 0)
-    earned = GIVEN_WEIGHT * given + (FAMILY_WEIGHT * family if query.family_name else 0)
-    if query.date_of_birth:
-        available += BIRTH_WEIGHT
-        earned += BIRTH_WEIGHT * birth
-    if query_postcode and record_postcode:
-        available += POSTCODE_WEIGHT
-        earned += POSTCODE_WEIGHT * postcode
-    points = round(100 * earned / available)
+    best: Match | None = None
+    for given, family, swapped in _name_readings(query, record):
+        if given < GIVEN_NAME_FLOOR:
+            continue
+        if not query.date_of_birth and min(given, family) < NAMES_ONLY_FLOOR:
+            continue
+        # Evidence the search did not give is left out, not counted against the record.
+        available = GIVEN_WEIGHT + (FAMILY_WEIGHT if query.family_name else 0)
+        earned = GIVEN_WEIGHT * given + (FAMILY_WEIGHT * family if query.family_name else 0)
+        if query.date_of_birth:
+            available += BIRTH_WEIGHT
+            earned += BIRTH_WEIGHT * birth
+        if query_postcode and record_postcode:
+            available += POSTCODE_WEIGHT
+            earned += POSTCODE_WEIGHT * postcode
+        points = round(100 * earned / available)
 
-    if birth_reason:
-        reasons.insert(0, birth_reason)
-    if query.family_name and family < 0.75:
-        reasons.append("different last name (changed or hyphenated?)")
-    surname_differs = bool(query.family_name) and family < 0.75
-    if points >= STRONG_SCORE and not surname_differs:
-        strength = Strength.STRONG
-    elif points >= POSSIBLE_SCORE:
-        strength = Strength.POSSIBLE
-    else:
-        return None
-    return Match(record, points, strength, reasons)
+        reasons = [birth_reason] if birth_reason else []
+        if swapped:
+            reasons.append("first and last names swapped")
+        if postcode == 1.0:
+            reasons.append("same postcode")
+        surname_differs = bool(query.family_name) and family < 0.75
+        if surname_differs:
+            reasons.append("different last name (changed or hyphenated?)")
+        # Names alone are shared by many children: without a date of birth (or an identifier,
+        # scored above) a match is only ever possible.
+        if points >= STRONG_SCORE and not surname_differs and query.date_of_birth:
+            strength = Strength.STRONG
+        elif points >= POSSIBLE_SCORE:
+            strength = Strength.POSSIBLE
+        else:
+            continue
+        if best is None or (strength, points) > (best.strength, best.score):
+            best = Match(record, points, strength, reasons)
+    return best
+
+
+def _same_first_name(query: ChildQuery, record: ChildRecord) -> bool:
+    return bool(query.given_name) and normalise_name(query.given_name) == normalise_name(
+        record.given_name
+    )
+
+
+def _demote_near_siblings(query: ChildQuery, matches: list[Match]) -> None:
+    """Twins and siblings born the same day share a surname and often a first name but a letter
+    or two apart (Aiden, Aidan): when one has exactly the first name searched, the others are
+    only possible matches."""
+    exact = {
+        (m.record.date_of_birth, normalise_name(m.record.family_name))
+        for m in matches
+        if m.strength == Strength.STRONG and _same_first_name(query, m.record)
+    }
+    for match in matches:
+        sibling_of = (match.record.date_of_birth, normalise_name(match.record.family_name))
+        if (
+            match.strength == Strength.STRONG
+            and sibling_of in exact
+            and not _same_first_name(query, match.record)
+        ):
+            match.strength = Strength.POSSIBLE
+            match.reasons.append("a child born the same day has exactly this first name")
 
 
 def rank(query: ChildQuery, records: list[ChildRecord], limit: int = 10) -> list[Match]:
     """Matches best first; ties broken by name so the order is stable."""
     matches = [m for m in (score(query, r) for r in records) if m is not None]
+    _demote_near_siblings(query, matches)
     matches.sort(
         key=lambda m: (
             -m.strength,
