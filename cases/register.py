@@ -13,7 +13,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Count, Max, Prefetch, Q, Value
+from django.db.models import Max, Prefetch, Q, Sum, Value
 from django.utils import timezone
 
 from cases.matching import (
@@ -80,9 +80,18 @@ def _candidate_ids(*, tenant_id: int, query: ChildQuery, today: date) -> tuple[l
         exact_date = Value(0)
     else:
         return [], False
+    # A name's own sound counts twice a nickname's: Jack Smith before John Smith.
+    own_keys = {metaphone(part) for part in name_parts(query.given_name, query.family_name)}
+    shared = Sum(
+        models.Case(
+            models.When(key__in=own_keys, then=Value(2)),
+            default=Value(1),
+            output_field=models.IntegerField(),
+        )
+    )
     ranked = (
         keys.values("child_id")
-        .annotate(shared=Count("key"), exact_date=exact_date)
+        .annotate(shared=shared, exact_date=exact_date)
         .order_by("-shared", "-exact_date", "child_id")
         .values_list("child_id", flat=True)
     )
