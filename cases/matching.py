@@ -42,6 +42,7 @@ class Strength(IntEnum):
 
 
 STRONG_SCORE = 85
+MOST_DISCREPANCIES_FOR_STRONG = 1.0
 POSSIBLE_SCORE = 65
 
 
@@ -82,6 +83,8 @@ class Match:
     score: int
     strength: Strength
     reasons: list[str] = field(default_factory=list)
+    # How many mistakes the search must hold for this to be the child (see ``_discrepancies``).
+    discrepancies: float = 0.0
 
 
 # Letters NFKD does not decompose, as a UK keyboard types them: "Łukasz" is searched as "Lukasz".
@@ -288,23 +291,64 @@ def birth_date_variants(day: date, *, latest: date | None = None) -> set[date]:
 SWAPPED_DISCOUNT = 0.97
 
 
-def _name_readings(query: ChildQuery, record: ChildRecord) -> list[tuple[float, float, bool]]:
-    """(first name, last name, swapped) similarity of the names as typed and swapped."""
-    given_parts = name_parts(record.given_name, record.middle_names)
+@dataclass(frozen=True)
+class _Reading:
+    given: float
+    family: float
+    swapped: bool
+    by_middle_name: bool  # the first name searched is only the child's middle name
+    by_part_of_surname: bool  # "Jones" for Jones-Khan
+
+
+def _name_readings(query: ChildQuery, record: ChildRecord) -> list[_Reading]:
+    """How alike the names are as typed, and swapped."""
+    first_parts = name_parts(record.given_name)
+    middle_parts = name_parts(record.middle_names)
     family_parts = name_parts(record.family_name)
     other_parts = name_parts(record.other_names)
+    given = name_similarity(query.given_name, first_parts + middle_parts + other_parts)
+    by_first_name = name_similarity(query.given_name, first_parts + other_parts)
     return [
-        (
-            name_similarity(query.given_name, given_parts + other_parts),
+        _Reading(
+            given,
             name_similarity(query.family_name, family_parts + other_parts),
-            False,
+            swapped=False,
+            by_middle_name=by_first_name + 0.01 < given,
+            by_part_of_surname=len(name_parts(query.family_name)) < len(family_parts),
         ),
-        (
-            name_similarity(query.given_name, family_parts) * SWAPPED_DISCOUNT,
-            name_similarity(query.family_name, given_parts) * SWAPPED_DISCOUNT,
-            True,
+        _Reading(
+            name_similarity(query.given_name, family_parts),
+            name_similarity(query.family_name, first_parts + middle_parts),
+            swapped=True,
+            by_middle_name=False,
+            by_part_of_surname=False,
         ),
     ]
+
+
+# A name this alike is a spelling, a typo or a nickname of it: half a mistake.
+SPELLING_FLOOR = 0.9
+
+
+def _name_discrepancy(similarity: float) -> float:
+    if similarity >= 0.999:
+        return 0.0
+    return 0.5 if similarity >= SPELLING_FLOOR else 1.0
+
+
+def _discrepancies(query: ChildQuery, reading: _Reading, birth: float, postcode: float | None):
+    """The mistakes the search holds if this is the child: a date of birth other than the
+    one recorded, a name unlike the recorded one count one each; a spelling, typo or nickname,
+    swapped names, a middle name searched as the first, one part of a double-barrelled surname,
+    another postcode, half each. The same postcode takes half a mistake off."""
+    count = _name_discrepancy(reading.given) + (0.0 if birth == 1.0 else 1.0)
+    if query.family_name:
+        count += _name_discrepancy(reading.family)
+        count += 0.5 * (reading.by_part_of_surname and reading.family >= 0.999)
+    count += 0.5 * reading.swapped + 0.5 * reading.by_middle_name
+    if postcode is not None:
+        count += {1.0: -0.5, 0.5: 0.0}.get(postcode, 0.5)
+    return max(count, 0.0)
 
 
 def score(query: ChildQuery, record: ChildRecord) -> Match | None:
@@ -327,7 +371,10 @@ def score(query: ChildQuery, record: ChildRecord) -> Match | None:
             postcode = 0.5
 
     best: Match | None = None
-    for given, family, swapped in _name_readings(query, record):
+    for reading in _name_readings(query, record):
+        discount = SWAPPED_DISCOUNT if reading.swapped else 1.0
+        swapped = reading.swapped
+        given, family = reading.given * discount, reading.family * discount
         if given < GIVEN_NAME_FLOOR:
             continue
         if not query.date_of_birth and min(given, family) < NAMES_ONLY_FLOOR:
@@ -351,49 +398,45 @@ def score(query: ChildQuery, record: ChildRecord) -> Match | None:
         surname_differs = bool(query.family_name) and family < 0.75
         if surname_differs:
             reasons.append("different last name (changed or hyphenated?)")
+        discrepancies = _discrepancies(
+            query, reading, birth, postcode if query_postcode and record_postcode else None
+        )
         # Names alone are shared by many children: without a date of birth (or an identifier,
-        # scored above) a match is only ever possible.
-        if points >= STRONG_SCORE and not surname_differs and query.date_of_birth:
+        # scored above) a match is only ever possible. Nor is one that needs two mistakes.
+        if (
+            points >= STRONG_SCORE
+            and not surname_differs
+            and query.date_of_birth
+            and discrepancies <= MOST_DISCREPANCIES_FOR_STRONG
+        ):
             strength = Strength.STRONG
         elif points >= POSSIBLE_SCORE:
             strength = Strength.POSSIBLE
         else:
             continue
         if best is None or (strength, points) > (best.strength, best.score):
-            best = Match(record, points, strength, reasons)
+            best = Match(record, points, strength, reasons, discrepancies)
     return best
 
 
-def _same_first_name(query: ChildQuery, record: ChildRecord) -> bool:
-    return bool(query.given_name) and normalise_name(query.given_name) == normalise_name(
-        record.given_name
-    )
-
-
-def _demote_near_siblings(query: ChildQuery, matches: list[Match]) -> None:
-    """Twins and siblings born the same day share a surname and often a first name but a letter
-    or two apart (Aiden, Aidan): when one has exactly the first name searched, the others are
-    only possible matches."""
-    exact = {
-        (m.record.date_of_birth, normalise_name(m.record.family_name))
-        for m in matches
-        if m.strength == Strength.STRONG and _same_first_name(query, m.record)
-    }
-    for match in matches:
-        sibling_of = (match.record.date_of_birth, normalise_name(match.record.family_name))
-        if (
-            match.strength == Strength.STRONG
-            and sibling_of in exact
-            and not _same_first_name(query, match.record)
-        ):
+def _demote_less_alike(matches: list[Match]) -> None:
+    """Only the strong matches that need the fewest mistakes stay strong: when the search
+    names one twin exactly (Aiden), the other (Aidan) is possible; when a child has exactly the
+    date searched, a namesake born a digit away is possible."""
+    strong = [m for m in matches if m.strength == Strength.STRONG]
+    if not strong:
+        return
+    fewest = min(m.discrepancies for m in strong)
+    for match in strong:
+        if match.discrepancies > fewest:
             match.strength = Strength.POSSIBLE
-            match.reasons.append("a child born the same day has exactly this first name")
+            match.reasons.append("another child matches the search more closely")
 
 
 def rank(query: ChildQuery, records: list[ChildRecord], limit: int = 10) -> list[Match]:
     """Matches best first; ties broken by name so the order is stable."""
     matches = [m for m in (score(query, r) for r in records) if m is not None]
-    _demote_near_siblings(query, matches)
+    _demote_less_alike(matches)
     matches.sort(
         key=lambda m: (
             -m.strength,

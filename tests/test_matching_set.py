@@ -767,3 +767,56 @@ def test_the_unborn_are_searched_only_when_the_search_could_be_one(world):
 
     assert [m.record.pk for m in recent] == [baby.pk]
     assert stale.pk not in [m.record.pk for m in long_ago]
+
+
+def test_a_namesake_born_a_digit_away_is_only_possible_when_one_has_the_date(world):
+    assessor = world.a.users["assessor"]
+    searched = child_register(
+        by=assessor, given_name="George", family_name="Jones", date_of_birth=date(2018, 6, 18)
+    )
+    namesake = child_register(
+        by=assessor, given_name="George", family_name="Jones", date_of_birth=date(2018, 6, 19)
+    )
+    matches = register_matches(
+        tenant_id=world.a.tenant.pk, query=_query(dict(g="George", f="Jones", d=date(2018, 6, 18)))
+    )
+    strength = {m.record.pk: m.strength for m in matches}
+    assert strength == {searched.pk: Strength.STRONG, namesake.pk: Strength.POSSIBLE}
+
+
+def test_two_mistakes_are_never_a_strong_match(world):
+    assessor = world.a.users["assessor"]
+    child_register(
+        by=assessor, given_name="Sophie", family_name="White", date_of_birth=date(2016, 2, 20)
+    )
+    # A typo in the first name and a day out in the date.
+    matches = register_matches(
+        tenant_id=world.a.tenant.pk, query=_query(dict(g="Sophia", f="White", d=date(2016, 2, 21)))
+    )
+    assert matches and all(m.strength == Strength.POSSIBLE for m in matches)
+
+
+def test_the_same_postcode_keeps_the_child_searched_for_first(world):
+    assessor = world.a.users["assessor"]
+    searched = child_register(
+        by=assessor,
+        given_name="Isla",
+        family_name="Evans",
+        date_of_birth=date(2016, 9, 1),
+        postcode="NS1 4AB",
+    )
+    child_register(
+        by=assessor,
+        given_name="Isla",
+        middle_names="Olivia",
+        family_name="Evans",
+        date_of_birth=date(2016, 1, 9),
+        postcode="NS9 9ZZ",
+    )
+    # Day and month swapped, with the child's postcode.
+    matches = register_matches(
+        tenant_id=world.a.tenant.pk,
+        query=_query(dict(g="Isla", f="Evans", d=date(2016, 1, 9), p="NS1 4AB")),
+    )
+    assert matches[0].record.pk == searched.pk
+    assert matches[0].strength == Strength.STRONG
