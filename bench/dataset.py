@@ -365,7 +365,7 @@ def _staff(tenant, *, agencies: int, users_per_agency: int):
 
 
 def _load_children(tenant, count: int, rng: random.Random, today: date, report) -> list[int]:
-    from cases.matching import name_parts, sound_keys
+    from cases.matching import child_keys
     from cases.models import Child, ChildNameKey
 
     child_columns = [
@@ -425,9 +425,10 @@ def _load_children(tenant, count: int, rng: random.Random, today: date, report) 
                     now,
                 )
             )
-            parts = name_parts(child.given_name, child.middle_names, child.family_name)
             born_on = child.date_of_birth or child.expected_date_of_birth
-            for key in sorted(set().union(*(sound_keys(part) for part in parts))):
+            for key in sorted(
+                child_keys(child.given_name, child.middle_names, child.family_name, "")
+            ):
                 key_rows.append((tenant.pk, pk, key, born_on))
         _write(Child, child_columns, child_rows)
         _write(ChildNameKey, key_columns, key_rows)

@@ -176,6 +176,26 @@ def sound_keys(part: str) -> set[str]:
     return {metaphone(part)} if part else set()
 
 
+def pair_key(given_sound: str, family_sound: str) -> str:
+    """The key of a first name and a last name together, for searches without a date."""
+    return f"{given_sound}+{family_sound}"[:KEY_LENGTH]
+
+
+def child_keys(given_name: str, middle_names: str, family_name: str, other_names: str) -> set[str]:
+    """The keys a child is found by: the sound of each name, and of each first name with
+    each last name (one index lookup finds a child by both names)."""
+    parts = name_parts(given_name, middle_names, family_name, other_names)
+    keys = set().union(*(sound_keys(part) for part in parts)) if parts else set()
+    for given in name_parts(given_name):
+        for family in name_parts(family_name):
+            keys.add(pair_key(metaphone(given), metaphone(family)))
+    for alias in other_names.split(","):  # "Bella Rossi, Isabella Green"
+        alias_parts = name_parts(alias)
+        if len(alias_parts) > 1:
+            keys.add(pair_key(metaphone(alias_parts[0]), metaphone(alias_parts[-1])))
+    return keys
+
+
 @cache
 def _nicknamer() -> NickNamer:
     return NickNamer()

@@ -24,6 +24,7 @@ from cases.matching import (
     metaphone,
     name_family,
     name_parts,
+    pair_key,
     rank,
 )
 from cases.models import Case, Child, ChildNameKey
@@ -51,35 +52,22 @@ def query_keys(name: str) -> set[str]:
     return {metaphone(related) for part in name_parts(name) for related in name_family(part)}
 
 
+def _flag(**condition) -> Max:
+    """1 for a child with a key row matching ``condition``, else 0."""
+    return Max(
+        models.Case(
+            models.When(**condition, then=Value(1)),
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+    )
+
+
 def _candidate_ids(*, tenant_id: int, query: ChildQuery, today: date) -> tuple[list[int], bool]:
     """Ids of the children most alike ``query`` by shared name sounds (within the dates of
-    birth it allows), most alike first, and whether more were alike than the limit."""
+    birth it allows), most alike first, and whether more were alike than the limit. One scan of
+    the (tenant, key, date) index, grouped by child."""
     given_keys, family_keys = query_keys(query.given_name), query_keys(query.family_name)
-    keys = ChildNameKey.objects.filter(tenant_id=tenant_id, key__in=given_keys | family_keys)
-    if query.date_of_birth:
-        born = query.date_of_birth
-        keys = keys.filter(born_on__in=birth_date_variants(born, latest=today + LONGEST_PREGNANCY))
-        exact_date = Max(
-            models.Case(
-                models.When(born_on=born, then=Value(1)),
-                default=Value(0),
-                output_field=models.IntegerField(),
-            )
-        )
-    elif given_keys and family_keys:
-        # Without a date both names must sound like one of the child's names, in either order.
-        keys = keys.filter(
-            child_id__in=ChildNameKey.objects.filter(
-                tenant_id=tenant_id, key__in=given_keys
-            ).values("child_id")
-        ).filter(
-            child_id__in=ChildNameKey.objects.filter(
-                tenant_id=tenant_id, key__in=family_keys
-            ).values("child_id")
-        )
-        exact_date = Value(0)
-    else:
-        return [], False
     # A name's own sound counts twice a nickname's: Jack Smith before John Smith.
     own_keys = {metaphone(part) for part in name_parts(query.given_name, query.family_name)}
     shared = Sum(
@@ -89,13 +77,39 @@ def _candidate_ids(*, tenant_id: int, query: ChildQuery, today: date) -> tuple[l
             output_field=models.IntegerField(),
         )
     )
-    ranked = (
-        keys.values("child_id")
-        .annotate(shared=shared, exact_date=exact_date)
-        .order_by("-shared", "-exact_date", "child_id")
-        .values_list("child_id", flat=True)
+    if query.date_of_birth:
+        born = query.date_of_birth
+        ranked = (
+            ChildNameKey.objects.filter(
+                tenant_id=tenant_id,
+                key__in=given_keys | family_keys,
+                born_on__in=birth_date_variants(born, latest=today + LONGEST_PREGNANCY),
+            )
+            .values("child_id")
+            .annotate(shared=shared, exact_date=_flag(born_on=born))
+        )
+    elif given_keys and family_keys:
+        # Without a date both names must sound like the child's first and last, in either
+        # order: one lookup of their pair keys.
+        pairs = {pair_key(g, f) for g in given_keys for f in family_keys}
+        pairs |= {pair_key(f, g) for g in given_keys for f in family_keys}
+        own_pairs = {
+            pair_key(metaphone(g), metaphone(f))
+            for g in name_parts(query.given_name)
+            for f in name_parts(query.family_name)
+        }
+        ranked = (
+            ChildNameKey.objects.filter(tenant_id=tenant_id, key__in=pairs)
+            .values("child_id")
+            .annotate(shared=_flag(key__in=own_pairs), exact_date=Value(0))
+        )
+    else:
+        return [], False
+    ids = list(
+        ranked.order_by("-shared", "-exact_date", "child_id").values_list("child_id", flat=True)[
+            : CANDIDATE_LIMIT + 1
+        ]
     )
-    ids = list(ranked[: CANDIDATE_LIMIT + 1])
     return ids[:CANDIDATE_LIMIT], len(ids) > CANDIDATE_LIMIT
 
 

@@ -122,6 +122,8 @@ FOUND = [
         dict(g="Khan", f="Muhammad", d=date(2015, 3, 4)),
     ),
     ("no-postcode-no-dob", "muhammad_khan", Strength.POSSIBLE, dict(g="Muhammad", f="Khan")),
+    ("names-swapped-no-dob", "wei_chen", Strength.POSSIBLE, dict(g="Chen", f="Wei")),
+    ("other-name-no-dob", "isabella_rossi", Strength.POSSIBLE, dict(g="Bella", f="Rossi")),
     (
         "catherine-katherine",
         "katherine_smyth",

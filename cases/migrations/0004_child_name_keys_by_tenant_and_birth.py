@@ -1,11 +1,11 @@
-"""The sound-key table rebuilt for a million children a tenant: one key a name part, the tenant
+"""The sound-key table rebuilt for a million children a tenant: one key a name part and one a first and last name pair, the tenant
 and the date of birth in each row, a composite primary key instead of an id, and every key
 recomputed with the current normalisation (Ł, ı, ø, ß, đ as a UK keyboard types them)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from cases.matching import name_parts, sound_keys
+from cases.matching import child_keys
 
 BATCH = 5000
 
@@ -15,10 +15,9 @@ def add_keys(apps, schema_editor):
     ChildNameKey = apps.get_model("cases", "ChildNameKey")
     rows = []
     for child in Child.objects.filter(merged_into__isnull=True).iterator(chunk_size=BATCH):
-        parts = name_parts(
+        keys = child_keys(
             child.given_name, child.middle_names, child.family_name, child.other_names
         )
-        keys = set().union(*(sound_keys(part) for part in parts)) if parts else set()
         born_on = child.date_of_birth or child.expected_date_of_birth
         rows += [
             ChildNameKey(tenant_id=child.tenant_id, child_id=child.pk, key=key, born_on=born_on)
