@@ -148,7 +148,7 @@ def absent_children(tenant, count: int, rng: random.Random):
     from cases.models import Child
 
     found = []
-    for child in generate_children(count * 5, random.Random(rng.random()), date.today()):
+    for child in generate_children(count * 100, random.Random(rng.random()), date.today()):
         if child.date_of_birth is None:
             continue
         if not Child.objects.filter(
