@@ -56,6 +56,7 @@ def check_detail(request, pk: int):
         {
             "check": check,
             "results": register_results(user=request.user, matches=matches),
+            "broad": matches.broad,
             "can_decide": check.by_id == request.user.pk and check.outcome == "",
             "out_of_scope": checks.age_out_of_scope(check),
             "show_child_numbers": in_caf_team(request.user),

@@ -494,4 +494,5 @@ def child_merge(*, keep: Child, duplicate: Child, by: User) -> Child:
         duplicate.merged_into = keep
         duplicate.save(update_fields=["merged_into", "updated_at"])
         child_name_keys_refresh(child=keep)
+        child_name_keys_refresh(child=duplicate)
         return keep

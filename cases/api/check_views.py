@@ -65,6 +65,8 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "check": CheckSerializer(check).data,
             "out_of_scope": checks.age_out_of_scope(check),
             "matches": MatchSerializer([match_data(r) for r in results], many=True).data,
+            # More children were alike than could be compared: add detail to narrow the search.
+            "broad": matches.broad,
         }
 
     @extend_schema(request=CheckSearchSerializer, responses={201: MatchSerializer(many=True)})
