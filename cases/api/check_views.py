@@ -32,6 +32,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CheckSerializer
     pagination_class = CheckPagination
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         user = self.request.user
