@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.roles import in_caf_team
 from cafsite.errors import add_error_to_form
+from cafsite.validation import parse_id
 from cases import checks
 from cases.forms import (
     CheckSearchForm,
@@ -76,7 +77,8 @@ def _decided(request, check: CafCheck, message: str):
 
 
 def _child_of(check: CafCheck, pk) -> Child:
-    child = Child.objects.filter(pk=pk, tenant_id=check.tenant_id).first()
+    number = parse_id(pk)
+    child = Child.objects.filter(pk=number, tenant_id=check.tenant_id).first() if number else None
     if child is None:
         raise checks.CheckError("Choose a child from the search results.", field="child")
     return child

@@ -113,3 +113,84 @@ def test_api_format_suffixes_are_not_routes(world, role, suffix):
             for method in (client.get, client.post):
                 status = method(address).status_code
                 assert status == 404, f"{method.__name__} {address}: {status}"
+
+
+# Malformed values in forms and API bodies: a field error or a 400, never a 500.
+
+
+def _check(world, login):
+    from tests.test_checks import jamie, search
+
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(client, **jamie(world))
+    return client, check
+
+
+@pytest.mark.parametrize("child", ["abc", "1.5", "", "99999999999999999999"])
+def test_a_decision_on_a_malformed_child_is_refused_with_a_message(world, login, child):
+    client, check = _check(world, login)
+
+    response = client.post(f"/checks/{check.pk}/decide/", {"action": "start", "child": child})
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Choose a child from the search results." in page
+    check.refresh_from_db()
+    assert check.outcome == ""
+
+
+def test_a_child_protection_referral_with_a_malformed_child_is_a_field_error(world, login):
+    client, check = _check(world, login)
+    address = f"/checks/{check.pk}/child-protection/?child=abc"
+
+    shown = client.get(address)
+    posted = client.post(
+        address,
+        {
+            "child": "abc",
+            "referred_to": "Northshire MASH",
+            "referred_on": "1/1/2026",
+        },
+    )
+
+    assert shown.status_code == 200
+    assert posted.status_code == 200
+    assert "Choose a child from the search results." in posted.content.decode()
+    assert 'value="Northshire MASH"' in posted.content.decode()
+
+
+@pytest.mark.parametrize("agency", ["abc", "99999999999999999999", "-1"])
+def test_an_invalid_hidden_agency_is_a_field_error(world, login, agency):
+    client = login(world.a.users["police_practitioner"])
+
+    response = client.post(
+        "/checks/new/", {"agency": agency, "given_name": "Jamie", "family_name": "Northson"}
+    )
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+
+
+def test_a_search_date_beyond_the_calendar_is_a_field_error(world, login):
+    client = login(world.a.users["caf_manager"])
+
+    response = client.get("/audit/", {"log": "access", "date_to": "31/12/9999"})
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+
+
+def test_a_refusal_search_date_beyond_the_calendar_is_a_field_error(world, login):
+    client = login(world.a.users["coordinator"])
+
+    response = client.get("/refusals/", {"date_to": "31/12/9999", "date_from": "1/1/0001"})
+
+    assert response.status_code == 200
+    assert response.content.decode().count("Enter a date between 1/1/2000 and next year.") == 2
+
+
+def test_an_overlong_username_at_sign_in_is_a_form_error(db, client):
+    response = client.post("/sign-in/", {"username": "x" * 300, "password": "whatever"})
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
