@@ -173,3 +173,9 @@ def require(
         validator(value, **context)
     except ValidationError as problem:
         raise error(problem.messages[0], field=field) from problem
+
+
+def require_names(error: type[CafError] = CafError, **names: str) -> None:
+    """``validate_name`` on each named field, in a service."""
+    for field, value in names.items():
+        require(field, validate_name, value, error)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.roles import in_caf_team
-from cafsite.errors import add_error_to_form
+from cafsite.errors import CafError, add_error_to_form
 from cafsite.validation import parse_id
 from cases import checks
 from cases.forms import (
@@ -137,7 +137,7 @@ def check_new_child(request, pk: int):
         except checks.LikelyDuplicate as warning:
             add_error_to_form(form, warning)
             duplicates = register_results(user=request.user, matches=warning.matches)
-        except checks.CheckError as error:
+        except CafError as error:  # the check's rules and the register's (cases.services)
             add_error_to_form(form, error)
         except ValidationError as error:
             form.add_error(None, error)

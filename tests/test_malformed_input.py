@@ -1,6 +1,7 @@
 """Malformed input is a 404 or a field error, never a 500 (ASVS 5.1, 13.2)."""
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -8,6 +9,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AccessAction, AccessLogEntry
+from cases.models import Child
+from consent.models import Consent, ConsentRefusal
+from referrals.models import SafeguardingReferral
 
 BAD_IDS = ["abc", "null", "0", "-1", "1.5", "99999999999999999999", "9223372036854775808"]
 
@@ -194,3 +198,262 @@ def test_an_overlong_username_at_sign_in_is_a_form_error(db, client):
 
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
+
+
+# One plausibility rule per kind of date, on the page, the API and in the service alike.
+
+
+def _new_child_page(world, login, **dates):
+    from tests.test_checks import search
+
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(client, agency=world.a.police.pk, given_name="Zofia", family_name="Kowalczyk")
+    fields = {"given_name": "Zofia", "family_name": "Kowalczyk", "gender": "2", "ethnicity": "WOTH"}
+    return client.post(f"/checks/{check.pk}/new-child/", {**fields, **dates})
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("date_of_birth", "1/1/2031", "cannot be in the future"),
+        ("date_of_birth", "31/12/9999", "cannot be in the future"),
+        ("date_of_birth", "1/1/1901", "more than 30 years ago"),
+        ("expected_date_of_birth", "1/1/0001", "has passed"),
+        ("expected_date_of_birth", "1/1/2020", "has passed"),
+        ("expected_date_of_birth", "1/1/2099", "more than 10 months away"),
+    ],
+)
+def test_an_implausible_birth_date_of_a_new_child_is_a_field_error(
+    world, login, field, typed, message
+):
+    response = _new_child_page(world, login, **{field: typed})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Child.objects.filter(family_name="Kowalczyk").exists()
+
+
+@pytest.mark.parametrize("field", ["date_of_birth", "expected_date_of_birth"])
+def test_an_implausible_birth_date_over_the_api_is_a_400_on_that_field(world, field):
+    client = api(world.a.users["police_practitioner"])
+    check = client.post(
+        "/api/checks/",
+        {"agency": world.a.police.pk, "given_name": "Zofia", "family_name": "Kowalczyk"},
+        format="json",
+    ).json()["check"]
+
+    response = client.post(
+        f"/api/checks/{check['id']}/decision/",
+        {
+            "action": "new_child",
+            "new_child": {"given_name": "Zofia", "family_name": "Kowalczyk", field: "9999-01-01"},
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()["new_child"]
+
+
+def test_the_service_refuses_a_birth_date_in_the_future_whoever_calls_it(world):
+    from cases.services import CaseError, child_register
+
+    with pytest.raises(CaseError) as refused:
+        child_register(
+            by=world.a.users["assessor"],
+            given_name="Zofia",
+            family_name="Kowalczyk",
+            date_of_birth=date(2031, 1, 1),
+        )
+
+    assert refused.value.field == "date_of_birth"
+
+
+@pytest.mark.parametrize("signed_on", ["1/1/0001", "16/5/2015"])
+def test_consent_dated_before_the_child_was_born_is_a_field_error(world, login, signed_on):
+    response = login(world.a.users["assessor"]).post(
+        f"/cases/{world.a.case.pk}/consent/",
+        {
+            "given_by": "parent",
+            "giver_name": "Pat Parent",
+            "relationship": "mother",
+            "to_undertake": "on",
+            "to_record": "on",
+            "share_scope": "all_except",
+            "method": "written",
+            "signed_name": "Pat Parent",
+            "signed_on": signed_on,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "before the child&#x27;s date of birth" in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_consent_dated_year_one_over_the_api_is_a_400(world):
+    response = api(world.a.users["assessor"]).post(
+        f"/api/cases/{world.a.case.pk}/consent/",
+        {
+            "given_by": "parent",
+            "giver_name": "Pat Parent",
+            "relationship": "mother",
+            "to_undertake": True,
+            "to_record": True,
+            "share_scope": "all_except",
+            "method": "written",
+            "signed_name": "Pat Parent",
+            "signed_on": "0001-01-01",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "signed_on" in response.json()
+
+
+def test_a_refusal_dated_before_the_child_was_born_is_refused(world):
+    response = api(world.a.users["assessor"]).post(
+        f"/api/cases/{world.a.case.pk}/refusal/",
+        {"refused_by": "parent", "refused_on": "2001-01-01"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "refused_on" in response.json()
+    assert not ConsentRefusal.objects.exists()
+
+
+@pytest.mark.parametrize("checked_on", [date(1, 1, 1), date(1999, 1, 1), date(2099, 1, 1)])
+def test_an_implausible_dbs_check_date_is_refused(checked_on):
+    from agencies.services import StaffError, dbs_check_validate
+
+    with pytest.raises(StaffError) as refused:
+        dbs_check_validate(checked_on=checked_on, reference="001234567890")
+
+    assert refused.value.field == "dbs_checked_on"
+
+
+# Names: no hidden control characters; bidirectional text isolated where names are shown.
+
+
+@pytest.mark.parametrize("name", ["Smith\u202e", "Jo\u2066nes", "Be\u0007ll", "Ka\u0085te"])
+def test_a_name_with_a_control_character_is_a_field_error(world, login, name):
+    from tests.test_checks import search
+
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(client, agency=world.a.police.pk, given_name="Zofia", family_name="Nowak")
+
+    response = client.post(
+        f"/checks/{check.pk}/new-child/",
+        {
+            "given_name": "Zofia",
+            "family_name": name,
+            "date_of_birth": "3/9/2019",
+            "gender": "2",
+            "ethnicity": "WOTH",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "hidden control character" in response.content.decode()
+    assert not Child.objects.filter(given_name="Zofia").exists()
+
+
+def test_a_search_name_with_a_right_to_left_override_is_refused_over_the_api(world):
+    response = api(world.a.users["police_practitioner"]).post(
+        "/api/checks/",
+        {"agency": world.a.police.pk, "given_name": "Jamie", "family_name": "\u202enosnhtroN"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "family_name" in response.json()
+
+
+@pytest.mark.parametrize("name", ["Ana María", "Zoë-Jane", "محمد", "O'Brien", "Łukasz"])
+def test_names_in_any_script_are_accepted(name):
+    from cafsite.validation import validate_name
+
+    validate_name(name)
+
+
+def test_names_typed_by_users_are_isolated_on_the_case_page(world, login):
+    child = world.a.case.child
+    Child.objects.filter(pk=child.pk).update(family_name="\u05db\u05d4\u05df")  # Hebrew
+
+    page = login(world.a.users["assessor"]).get(f"/cases/{world.a.case.pk}/").content.decode()
+
+    assert re.search(r"<bdi>[^<]*\u05db\u05d4\u05df[^<]*</bdi>", page)
+
+
+# A safeguarding referral records whatever the length of the child's registered name.
+
+
+def _longest_named_child(world):
+    from cases.services import child_register
+
+    return child_register(
+        by=world.a.users["assessor"],
+        given_name="Zofia",
+        middle_names=" ".join(["Alexandra"] * 20),
+        family_name="Kowalczyk-Wiśniewska-Lewandowska-Wójcik-Kamińska-Zielińska-Szymańska-Woźniak",
+        date_of_birth=date(2016, 4, 12),
+    )
+
+
+def test_a_child_protection_referral_records_the_longest_registered_name(world, login):
+    from tests.test_checks import search
+
+    child = _longest_named_child(world)
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(
+        client, agency=world.a.police.pk, given_name="Zofia", date_of_birth="12/4/2016"
+    )
+
+    response = client.post(
+        f"/checks/{check.pk}/child-protection/",
+        {"child": child.pk, "referred_to": "Northshire MASH", "referred_on": "1/1/2026"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert SafeguardingReferral.objects.get().child_name == child.full_name
+    assert len(child.full_name) > 200
+
+
+def test_a_child_protection_referral_over_the_api_records_the_longest_name(world):
+    child = _longest_named_child(world)
+    client = api(world.a.users["police_practitioner"])
+    check = client.post(
+        "/api/checks/",
+        {"agency": world.a.police.pk, "given_name": "Zofia", "date_of_birth": "2016-04-12"},
+        format="json",
+    ).json()["check"]
+
+    response = client.post(
+        f"/api/checks/{check['id']}/decision/",
+        {
+            "action": "child_protection",
+            "child": child.pk,
+            "referred_to": "Northshire MASH",
+            "referred_on": "2026-01-01",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert SafeguardingReferral.objects.get().child_name == child.full_name
+
+
+def test_a_refusal_records_the_longest_registered_name(world):
+    from cases.services import case_open
+    from consent.services import refusal_record
+
+    child = _longest_named_child(world)
+    case = case_open(child=child, assessor_agency=world.a.school, by=world.a.users["assessor"])
+
+    refusal = refusal_record(
+        case=case, by=world.a.users["assessor"], refused_by="parent", refused_on=date(2026, 1, 1)
+    )
+
+    assert ConsentRefusal.objects.get(pk=refusal.pk).child_name == child.full_name

@@ -3,6 +3,12 @@
 from rest_framework import serializers
 
 from agencies.models import Agency
+from cafsite.validation import (
+    MAX_ID,
+    validate_date_of_birth,
+    validate_expected_date_of_birth,
+    validate_search_date_of_birth,
+)
 from cases.models import CafCheck, Ethnicity, Gender
 from referrals.models import Tier34Involvement
 
@@ -11,7 +17,9 @@ class CheckSearchSerializer(serializers.Serializer):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
     given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_search_date_of_birth]
+    )
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
     nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
     upn = serializers.CharField(max_length=15, required=False, allow_blank=True)
@@ -132,8 +140,12 @@ class NewChildSerializer(serializers.Serializer):
     middle_names = serializers.CharField(max_length=200, required=False, allow_blank=True)
     family_name = serializers.CharField(max_length=100)
     other_names = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    expected_date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_date_of_birth]
+    )
+    expected_date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_expected_date_of_birth]
+    )
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
     address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -164,8 +176,8 @@ class DecisionSerializer(serializers.Serializer):
         "out_of_scope",
     ]
     action = serializers.ChoiceField(choices=ACTIONS)
-    child = serializers.IntegerField(required=False)
-    involvement = serializers.IntegerField(required=False)
+    child = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    involvement = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     new_child = NewChildSerializer(required=False)
     confirm_new_child = serializers.BooleanField(required=False, default=False)
