@@ -457,3 +457,34 @@ def test_a_refusal_records_the_longest_registered_name(world):
     )
 
     assert ConsentRefusal.objects.get(pk=refusal.pk).child_name == child.full_name
+
+
+def test_a_right_to_left_override_in_a_stored_name_does_not_reverse_the_pdf(world, login):
+    """Names stored before the name rule existed: the override stays inside the name."""
+    import io
+
+    from pypdf import PdfReader
+
+    from agencies.models import User
+    from consent.services import consent_record
+
+    assessor = world.a.users["assessor"]
+    consent_record(
+        case=world.a.case,
+        by=assessor,
+        given_by="parent",
+        giver_name="Pat Parent",
+        relationship="mother",
+        to_undertake=True,
+        to_record=True,
+        share_scope="all_except",
+        method="written",
+        signed_name="Pat Parent",
+        signed_on=date(2026, 1, 5),
+    )
+    User.objects.filter(pk=assessor.pk).update(last_name="Smith\u202e")
+
+    response = login(assessor).get(f"/cases/{world.a.case.pk}/consent/pdf/")
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert re.search(r"Printed by .* on \d{1,2} [A-Z][a-z]+ \d{4}", text), text
