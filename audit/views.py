@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.views import defaults
@@ -63,6 +63,9 @@ def page_not_found(request, exception):
             request=request,
             detail=f"no such address: {request.path}",
         )
+    if request.path.startswith("/api/"):
+        # API clients get the API's own error body, as documented in its schema.
+        return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 

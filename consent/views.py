@@ -14,6 +14,7 @@ from agencies.roles import has_role, in_caf_team
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import add_error_to_form
+from cafsite.validation import parse_id
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.forms import (
@@ -208,7 +209,7 @@ def refusals(request):
     rows = list(refusals_in_tenant[:REFUSALS_SHOWN])
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ids = [int(i) for i in form.cleaned_data["refusals"].split(",") if i.strip().isdigit()]
+        ids = [parse_id(i) for i in form.cleaned_data["refusals"].split(",") if parse_id(i)]
         chosen = list(ConsentRefusal.objects.filter(pk__in=ids, tenant_id=request.user.tenant_id))
         try:
             services.refusal_escalate(

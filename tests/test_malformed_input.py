@@ -488,3 +488,66 @@ def test_a_right_to_left_override_in_a_stored_name_does_not_reverse_the_pdf(worl
 
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert re.search(r"Printed by .* on \d{1,2} [A-Z][a-z]+ \d{4}", text), text
+
+
+def test_escalating_refusals_by_ids_beyond_the_database_range_is_refused(world, login):
+    coordinator = world.a.users["coordinator"]
+    body = {
+        "refusals": ["99999999999999999999"],
+        "pattern": "Same child",
+        "escalated_to": "MASH",
+        "reason": "Repeat",
+    }
+
+    over_api = api(coordinator).post("/api/refusals/escalate/", body, format="json")
+    on_page = login(coordinator).post("/refusals/", {**body, "refusals": "99999999999999999999"})
+
+    assert over_api.status_code == 400 and "refusals" in over_api.json()
+    assert on_page.status_code == 200
+
+
+# The API's schema says what it answers.
+
+
+def test_an_unauthenticated_client_gets_401_with_a_challenge(db):
+    response = APIClient().get("/api/cases/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_number_where_text_is_expected_is_a_400(world):
+    response = api(world.a.users["assessor"]).post(
+        f"/api/cases/{world.a.case.pk}/notes/", {"text": 12345}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "text" in response.json()
+
+
+def _schema(world):
+    import yaml
+
+    response = api(world.a.users["assessor"]).get("/api/schema/")
+    return yaml.safe_load(response.content)
+
+
+def test_the_schema_says_notes_are_a_plain_list_as_answered(world):
+    operation = _schema(world)["paths"]["/api/cases/{id}/notes/"]["get"]
+
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["type"] == "array"
+    assert isinstance(
+        api(world.a.users["assessor"]).get(f"/api/cases/{world.a.case.pk}/notes/").json(), list
+    )
+
+
+def test_every_operation_documents_its_errors_and_ids_are_bounded(world):
+    paths = _schema(world)["paths"]
+
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert parameter["schema"]["maximum"] == 2**63 - 1, (method, path)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from agencies.roles import in_caf_team
 from cases import checks
 from cases.api.check_serializers import (
+    CheckResultSerializer,
     CheckSearchSerializer,
     CheckSerializer,
     DecisionSerializer,
@@ -60,7 +61,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "matches": MatchSerializer([match_data(r) for r in results], many=True).data,
         }
 
-    @extend_schema(request=CheckSearchSerializer, responses={201: MatchSerializer(many=True)})
+    @extend_schema(request=CheckSearchSerializer, responses={201: CheckResultSerializer})
     def create(self, request):
         """Search the register and record the check with the CAF team."""
         search = CheckSearchSerializer(data=request.data, user=request.user)
@@ -68,7 +69,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         check, _ = checks.check_search(by=request.user, request=request, **search.validated_data)
         return Response(self._body(check), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="checks_retrieve", responses={200: MatchSerializer(many=True)})
+    @extend_schema(operation_id="checks_retrieve", responses={200: CheckResultSerializer})
     def retrieve(self, request, pk=None):
         return Response(self._body(self._check(pk)))
 
