@@ -43,6 +43,10 @@ class Ethnicity(models.TextChoices):
     NOBT = "NOBT", "Information not yet obtained"
 
 
+# Child.full_name at its longest: first, middle and last names with a space between each.
+FULL_NAME_MAX_LENGTH = 100 + 1 + 200 + 1 + 100
+
+
 class Child(models.Model):
     """A child on a tenant's register. An unborn child has an expected date of birth instead."""
 

@@ -6,6 +6,12 @@ from agencies.models import Agency, Role, User
 from agencies.roles import caf_team_of
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.validation import (
+    require,
+    require_names,
+    validate_date_of_birth,
+    validate_expected_date_of_birth,
+)
 from cases.identifiers import normalise_identifier
 from cases.matching import child_keys
 from cases.models import Case, Child, ChildNameKey
@@ -30,6 +36,15 @@ def child_register(*, by: User, **fields) -> Child:
     """Add a child to the acting user's tenant register; identifiers are normalised first."""
     if by.tenant_id is None or not by.has_dbs_check:
         raise CaseError("Only staff with a recorded DBS check can add children to the register.")
+    names = ("given_name", "middle_names", "family_name", "other_names")
+    require_names(CaseError, **{name: fields.get(name, "") for name in names})
+    require("date_of_birth", validate_date_of_birth, fields.get("date_of_birth"), CaseError)
+    require(
+        "expected_date_of_birth",
+        validate_expected_date_of_birth,
+        fields.get("expected_date_of_birth"),
+        CaseError,
+    )
     for key in ("nhs_number", "upn", "postcode"):
         if fields.get(key):
             fields[key] = normalise_identifier(fields[key])

@@ -194,9 +194,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # The first class names the challenge of a 401 (WWW-Authenticate); session authentication
+    # has none, so with it first an unauthenticated client got 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
@@ -214,6 +216,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name for a choice set used by several fields.
     "ENUM_NAME_OVERRIDES": {"ConsentGiverEnum": "consent.models.ConsentGiver"},
+    # The <id:...> converter's range (cafsite.validation.MAX_ID: PostgreSQL's bigint).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cafsite.api.document_error_responses",
+    ],
 }
 
 # django-guardian: no anonymous user row; object permissions through our direct FK models.

@@ -13,6 +13,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record
 from cases import checks
 from cases.api.check_serializers import (
+    CheckResultSerializer,
     CheckSearchSerializer,
     CheckSerializer,
     DecisionSerializer,
@@ -33,6 +34,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CheckSerializer
     pagination_class = CheckPagination
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         user = self.request.user
@@ -69,7 +71,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "broad": matches.broad,
         }
 
-    @extend_schema(request=CheckSearchSerializer, responses={201: MatchSerializer(many=True)})
+    @extend_schema(request=CheckSearchSerializer, responses={201: CheckResultSerializer})
     def create(self, request):
         """Search the register and record the check with the CAF team."""
         search = CheckSearchSerializer(data=request.data, user=request.user)
@@ -77,7 +79,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         check, _ = checks.check_search(by=request.user, request=request, **search.validated_data)
         return Response(self._body(check), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="checks_retrieve", responses={200: MatchSerializer(many=True)})
+    @extend_schema(operation_id="checks_retrieve", responses={200: CheckResultSerializer})
     def retrieve(self, request, pk=None):
         return Response(self._body(self._check(pk)))
 
