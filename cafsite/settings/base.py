@@ -298,9 +298,20 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "ecaf@localhost"
 
+LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
+# Everything goes to one handler on the root logger, once.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's defaults give "django" a console handler of its own while it also
+        # propagates to the root: each line came out twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Libraries that narrate each step at INFO (WeasyPrint's "Step 1 - ..." for every PDF,
+        # fontTools' font subsetting): only their warnings and errors are of interest.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
