@@ -51,3 +51,33 @@ def test_back_after_signing_out_shows_the_sign_in_page_not_the_child(
     assert page.get_by_role("heading", name="Sign in to eCAF").is_visible()
     assert case.child.postcode not in page.content()
     assert case.child.full_name not in page.content()
+
+
+def test_timeout_warning_lets_a_practitioner_stay_signed_in_without_losing_the_form(
+    live_server, world, page, settings
+):
+    # The warning shows 2 minutes before the end: here, 3 seconds after the page loads.
+    settings.SESSION_COOKIE_AGE = settings.SESSION_WARNING_SECONDS + 3
+    sign_in(page, live_server, world.a.users["assessor"])
+    page.goto(f"{live_server.url}/checks/new/")
+    page.get_by_label("First name").fill("Half-typed")
+    warning = page.get_by_role("alert").filter(has_text="You will be signed out in 2 minutes")
+
+    warning.wait_for(state="visible", timeout=10_000)
+    page.get_by_role("button", name="Stay signed in").click()
+
+    warning.wait_for(state="hidden", timeout=5_000)
+    assert page.url == f"{live_server.url}/checks/new/"
+    assert page.get_by_label("First name").input_value() == "Half-typed"
+    assert [m.text for m in page.console_errors] == []
+
+
+def test_timeout_warning_says_when_the_working_day_is_over(live_server, world, page, settings):
+    settings.SESSION_ABSOLUTE_SECONDS = 60
+    sign_in(page, live_server, world.a.users["assessor"])
+    page.goto(f"{live_server.url}/checks/new/")
+
+    warning = page.get_by_role("alert").filter(has_text="You will be signed out in 1 minute")
+    warning.wait_for(state="visible", timeout=5_000)
+    assert "Save your work now" in warning.inner_text()
+    assert not page.get_by_role("button", name="Stay signed in").is_visible()
