@@ -53,7 +53,8 @@ class SessionLifetimeMiddleware:
 
         if SESSION_KEY in session:
             services.staff_session_touch(request=request)
-        elif signed_in_before:
-            # Signed out during this request: the session no longer exists.
+        if signed_in_before and session.session_key != key_before:
+            # Signed out, or signed in as someone else: that session no longer exists. (A key
+            # rotated for the same person has already moved to its record.)
             services.staff_session_forget(session_key=key_before)
         return response

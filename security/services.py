@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 # Keys this app keeps in the session.
 SIGNED_IN_AT = "security_signed_in_at"  # epoch seconds: when the absolute lifetime started
 RECORDED_AT = "security_recorded_at"  # epoch seconds: when StaffSession was last brought up to date
+RECORDED_KEY = "security_recorded_key"  # the session key StaffSession has
 # The record is brought up to date at most this often: "last active" to the minute is enough.
 RECORD_EVERY_SECONDS = 60
 
@@ -51,14 +52,15 @@ def staff_session_touch(*, request: HttpRequest) -> None:
     now = time.time()
     if SIGNED_IN_AT not in session:
         session[SIGNED_IN_AT] = now
-    if now - session.get(RECORDED_AT, 0) < RECORD_EVERY_SECONDS:
+    rekeyed = session.get(RECORDED_KEY) != session.session_key
+    if not rekeyed and now - session.get(RECORDED_AT, 0) < RECORD_EVERY_SECONDS:
         return
     if session.session_key is None:
         session.save()
     moment = timezone.now()
     signed_in_at = datetime.fromtimestamp(session[SIGNED_IN_AT], tz=UTC)
     with transaction.atomic():
-        previous = session.get("security_session_key")
+        previous = session.get(RECORDED_KEY)
         record = None
         if previous:
             record = StaffSession.objects.filter(user=user, session_key=previous).first()
@@ -79,7 +81,7 @@ def staff_session_touch(*, request: HttpRequest) -> None:
             record.last_active_at = moment
             record.ip_address = client_ip(request)
             record.save(update_fields=["session_key", "last_active_at", "ip_address"])
-    session["security_session_key"] = session.session_key
+    session[RECORDED_KEY] = session.session_key
     session[RECORDED_AT] = now
 
 

@@ -299,3 +299,22 @@ def test_tenant_administrators_do_not_see_api_tokens_in_admin(world, login):
 
     assert admin.get("/admin/").status_code == 200
     assert admin.get("/admin/knox/authtoken/").status_code == 404
+
+
+def test_a_session_whose_key_was_rotated_can_still_be_ended(world, login):
+    user = world.a.users["assessor"]
+    laptop = login(user)
+    laptop.get("/")
+    # A password change gives the same session a new key (update_session_auth_hash).
+    session = laptop.session
+    session.cycle_key()
+    session.save()
+    laptop.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert laptop.get("/").status_code == 200
+    office = login(user)
+
+    record = StaffSession.objects.get(session_key=laptop.session.session_key)
+    office.post(f"/account/sessions/{record.pk}/end/")
+
+    gone = laptop.get(f"/cases/{world.a.case.pk}/")
+    assert gone.status_code == 302 and gone["Location"].startswith("/sign-in/")
