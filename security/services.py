@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from knox.models import AuthToken
@@ -68,14 +68,18 @@ def staff_session_touch(*, request: HttpRequest) -> None:
             record = StaffSession.objects.filter(session_key=session.session_key).first()
         if record is None:
             _forget_ended_sessions(user)
-            StaffSession.objects.create(
-                user=user,
-                session_key=session.session_key,
-                signed_in_at=signed_in_at,
-                last_active_at=moment,
-                ip_address=client_ip(request),
-                user_agent=request.headers.get("User-Agent", "")[:300],
-            )
+            try:
+                with transaction.atomic():
+                    StaffSession.objects.create(
+                        user=user,
+                        session_key=session.session_key,
+                        signed_in_at=signed_in_at,
+                        last_active_at=moment,
+                        ip_address=client_ip(request),
+                        user_agent=request.headers.get("User-Agent", "")[:300],
+                    )
+            except IntegrityError:
+                pass  # a simultaneous request of the same session recorded it first
         else:
             record.session_key = session.session_key
             record.last_active_at = moment
