@@ -81,3 +81,18 @@ def test_timeout_warning_says_when_the_working_day_is_over(live_server, world, p
     warning.wait_for(state="visible", timeout=5_000)
     assert "Save your work now" in warning.inner_text()
     assert not page.get_by_role("button", name="Stay signed in").is_visible()
+
+
+def test_sessions_and_api_token_pages_are_accessible(live_server, world, page, axe_violations):
+    sign_in(page, live_server, world.a.users["assessor"])
+    page.get_by_role("link", name="your sessions and API tokens").click()
+
+    page.get_by_role("heading", name="Your sessions").wait_for()
+    assert page.get_by_text("This browser").is_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Your API tokens").click()
+    page.get_by_role("button", name="Issue a new token").click()
+    page.get_by_role("heading", name="Your new API token").wait_for()
+    assert axe_violations(page) == []
+    assert [m.text for m in page.console_errors] == []
