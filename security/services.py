@@ -4,7 +4,6 @@ Each person manages only their own: every function takes the acting user and tou
 of anyone else's. A token or session of another user is "not found", as everywhere else.
 """
 
-import logging
 import time
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
@@ -16,10 +15,10 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from audit.context import client_ip
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cafsite.errors import CafError
 from security.models import StaffSession
-
-logger = logging.getLogger(__name__)
 
 # Keys this app keeps in the session.
 SIGNED_IN_AT = "security_signed_in_at"  # epoch seconds: when the absolute lifetime started
@@ -117,17 +116,23 @@ def staff_sessions_for(user) -> list[StaffSession]:
     )
 
 
-def staff_session_end(*, session_id: int, by) -> None:
+def staff_session_end(*, session_id: int, by, request: HttpRequest | None = None) -> None:
     """Signs out one of the acting user's own sessions on whatever computer it is: its next
     request finds no session. Another user's is not found (``StaffSession.DoesNotExist``)."""
     with transaction.atomic():
         record = StaffSession.objects.select_for_update().get(pk=session_id, user=by)
         import_module(settings.SESSION_ENGINE).SessionStore(session_key=record.session_key).delete()
         record.delete()
-    logger.info("Session %s of user %s ended by its owner", session_id, by.pk)
+        access_log_record(
+            action=AccessAction.LOGOUT,
+            user=by,
+            request=request,
+            detail=f"Ended their session from {record.ip_address or 'an unknown address'}, "
+            f"signed in {timezone.localtime(record.signed_in_at):%d/%m/%Y %H:%M}",
+        )
 
 
-def api_token_issue(*, by) -> tuple[AuthToken, str]:
+def api_token_issue(*, by, request: HttpRequest | None = None) -> tuple[AuthToken, str]:
     """A new API token for the acting user, expiring after the configured lifetime; only its
     hash is stored, so the token itself is returned once, to be shown once (ASVS 3.5)."""
     with transaction.atomic():
@@ -138,7 +143,12 @@ def api_token_issue(*, by) -> tuple[AuthToken, str]:
                 "Revoke one you no longer use first."
             )
         token, secret = AuthToken.objects.create(user=by)
-    logger.info("API token %s issued to user %s", token.token_key, by.pk)
+        access_log_record(
+            action=AccessAction.API_TOKEN_ISSUED,
+            user=by,
+            request=request,
+            detail=f"Token starting {token.token_key[:8]}, expires {token.expiry:%d/%m/%Y}",
+        )
     return token, secret
 
 
@@ -147,14 +157,27 @@ def api_tokens_for(user) -> list[AuthToken]:
     return list(AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("expiry"))
 
 
-def api_token_revoke(*, token_key: str, by) -> None:
+def api_token_revoke(*, token_key: str, by, request: HttpRequest | None = None) -> None:
     """Ends one of the acting user's tokens at once. Another user's is not found."""
-    deleted, _ = AuthToken.objects.filter(user=by, token_key=token_key).delete()
-    if not deleted:
-        raise AuthToken.DoesNotExist
-    logger.info("API token %s revoked by user %s", token_key, by.pk)
+    with transaction.atomic():
+        deleted, _ = AuthToken.objects.filter(user=by, token_key=token_key).delete()
+        if not deleted:
+            raise AuthToken.DoesNotExist
+        access_log_record(
+            action=AccessAction.API_TOKEN_REVOKED,
+            user=by,
+            request=request,
+            detail=f"Token starting {token_key[:8]} revoked",
+        )
 
 
 def api_tokens_end_all(*, user) -> None:
     """Ends every API token of the user: called whenever their password changes."""
-    AuthToken.objects.filter(user=user).delete()
+    with transaction.atomic():
+        deleted, _ = AuthToken.objects.filter(user=user).delete()
+        if deleted:
+            access_log_record(
+                action=AccessAction.API_TOKEN_REVOKED,
+                user=user,
+                detail=f"{deleted} token(s) ended by a password change",
+            )

@@ -55,7 +55,7 @@ def session_end(request, pk: int):
         # This browser's own session: that is signing out.
         return redirect("security:sessions")
     try:
-        services.staff_session_end(session_id=pk, by=request.user)
+        services.staff_session_end(session_id=pk, by=request.user, request=request)
     except StaffSession.DoesNotExist as missing:
         raise Http404 from missing
     messages.success(request, "That session has ended. Whoever used it must sign in again.")
@@ -88,7 +88,7 @@ def api_tokens(request):
     issued = None
     if request.method == "POST":
         try:
-            _, issued = services.api_token_issue(by=request.user)
+            _, issued = services.api_token_issue(by=request.user, request=request)
         except services.SecurityError as error:
             messages.error(request, error.message)
             return redirect("security:api_tokens")
@@ -107,7 +107,9 @@ def api_tokens(request):
 @require_POST
 def api_token_revoke(request):
     try:
-        services.api_token_revoke(token_key=request.POST.get("token", ""), by=request.user)
+        services.api_token_revoke(
+            token_key=request.POST.get("token", ""), by=request.user, request=request
+        )
     except AuthToken.DoesNotExist as missing:
         raise Http404 from missing
     messages.success(request, "The API token has been revoked. It no longer works.")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from audit.models import AccessLogEntry
 from security.models import StaffSession
 from security.services import SIGNED_IN_AT
 from tests.factories import PASSWORD
@@ -318,3 +319,31 @@ def test_a_session_whose_key_was_rotated_can_still_be_ended(world, login):
 
     gone = laptop.get(f"/cases/{world.a.case.pk}/")
     assert gone.status_code == 302 and gone["Location"].startswith("/sign-in/")
+
+
+def test_api_tokens_issued_revoked_and_ended_are_in_the_access_log(world, login):
+    user = world.a.users["assessor"]
+    client = login(user)
+    first, second = issue_token(client), issue_token(client)
+    client.post("/account/api-tokens/revoke/", {"token": first[:15]})
+    user.set_password(PASSWORD + "-changed")
+    user.save()
+
+    entries = AccessLogEntry.objects.filter(user=user).order_by("id")
+    actions = [e.action for e in entries if e.action.startswith("token")]
+    assert actions == ["token_issued", "token_issued", "token_revoked", "token_revoked"]
+    assert second[:8] in entries.filter(action="token_issued").last().detail
+    assert "password change" in entries.last().detail
+    assert all(first not in e.detail and second not in e.detail for e in entries)
+
+
+def test_ending_another_session_is_in_the_access_log(world, login):
+    user = world.a.users["assessor"]
+    office, shared_computer = login(user), login(user)
+    shared_computer.get("/")
+    other = StaffSession.objects.get(session_key=shared_computer.session.session_key)
+
+    office.post(f"/account/sessions/{other.pk}/end/")
+
+    entry = AccessLogEntry.objects.filter(user=user, action="logout").latest("id")
+    assert "Ended their session" in entry.detail
