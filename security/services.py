@@ -132,6 +132,22 @@ def staff_session_end(*, session_id: int, by, request: HttpRequest | None = None
         )
 
 
+def staff_sessions_end_others(*, by, request: HttpRequest) -> int:
+    """Signs out every other session of the acting user (a shared computer left signed in),
+    keeping the one making the request. Returns how many ended."""
+    others = [
+        record.pk
+        for record in staff_sessions_for(by)
+        if record.session_key != request.session.session_key
+    ]
+    for session_id in others:
+        try:
+            staff_session_end(session_id=session_id, by=by, request=request)
+        except StaffSession.DoesNotExist:
+            continue  # ended meanwhile
+    return len(others)
+
+
 def api_token_issue(*, by, request: HttpRequest | None = None) -> tuple[AuthToken, str]:
     """A new API token for the acting user, expiring after the configured lifetime; only its
     hash is stored, so the token itself is returned once, to be shown once (ASVS 3.5)."""

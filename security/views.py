@@ -64,6 +64,15 @@ def session_end(request, pk: int):
 
 @login_required
 @require_POST
+def sessions_end_others(request):
+    ended = services.staff_sessions_end_others(by=request.user, request=request)
+    if ended:
+        messages.success(request, "Every other session has ended. You are signed in only here.")
+    return redirect("security:sessions")
+
+
+@login_required
+@require_POST
 def session_extend(request):
     """ "Stay signed in": this request has already restarted the idle time (the session is saved
     on every request); the absolute lifetime is left as it is."""

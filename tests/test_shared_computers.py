@@ -347,3 +347,17 @@ def test_ending_another_session_is_in_the_access_log(world, login):
 
     entry = AccessLogEntry.objects.filter(user=user, action="logout").latest("id")
     assert "Ended their session" in entry.detail
+
+
+def test_ending_every_other_session_keeps_this_one(world, login):
+    user = world.a.users["assessor"]
+    here, laptop, shared_computer = login(user), login(user), login(user)
+    someone_else = login(world.a.users["school_practitioner"])
+
+    response = here.post("/account/sessions/end-others/")
+
+    assert response.status_code == 302
+    for gone in (laptop, shared_computer):
+        assert gone.get("/")["Location"].startswith("/sign-in/")
+    assert here.get("/").status_code == 200
+    assert someone_else.get("/").status_code == 200
