@@ -97,6 +97,8 @@ class AccessAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
+    API_TOKEN_ISSUED = "token_issued", "Issued an API token"
+    API_TOKEN_REVOKED = "token_revoked", "API token ended"
 
 
 class AccessLogEntry(AppendOnlyModel):

@@ -41,6 +41,7 @@ urlpatterns = [
     path("checks/", include("cases.check_urls")),
     path("", include("consent.urls")),
     path("audit/", include("audit.urls")),
+    path("account/", include("security.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

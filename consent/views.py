@@ -178,7 +178,9 @@ def consent_pdf(request, pk: int):
         user=request.user, case=case, request=request, action=AccessAction.PRINT, detail="consent"
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{case.reference}-consent.pdf"'
+    # Saved, not shown in the browser's viewer: Back after signing out cannot bring it back
+    # (it is also never stored by any cache: security.middleware.NoStoreMiddleware).
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-consent.pdf"'
     return response
 
 
