@@ -33,8 +33,8 @@ from cases.permissions import cases_for_user
 # The database ranks candidates by how many name sounds they share with the search, and only
 # this many of the most alike are scored in Python; more means the search was broad. (At a
 # million children the child searched for, with one mistake and a date of birth, ranked in the
-# database's first 7 in 500 searches.)
-CANDIDATE_LIMIT = 200
+# database's first 7 in 500 searches; 300 keeps the notice to about 3% of searches there.)
+CANDIDATE_LIMIT = 300
 RESULT_LIMIT = 10
 # The furthest ahead a child can be due (the check refuses later dates of birth).
 LONGEST_PREGNANCY = relativedelta(months=10)
