@@ -71,6 +71,16 @@ def test_no_route_answers_a_bad_id_with_a_server_error(world, login, role):
                     assert status in (404, 405), f"{method.__name__} {address}: {status}"
 
 
+def test_no_admin_route_answers_a_bad_id_with_a_server_error(world, login):
+    client = login(world.a.users["tenant_admin"])
+    routes = {r for r in _routes() if r.startswith("admin/") and PARAMETER.search(r)}
+    for route in sorted(routes):
+        for bad in BAD_IDS:
+            address = _with(route.replace("^", "").replace("$", ""), bad)
+            status = client.get(address).status_code
+            assert status < 500, f"GET {address}: {status}"
+
+
 def test_an_out_of_range_case_id_is_a_logged_denial_with_the_id_as_typed(world, login):
     user = world.a.users["assessor"]
 
