@@ -561,3 +561,16 @@ def test_every_operation_documents_its_errors_and_ids_are_bounded(world):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     assert parameter["schema"]["maximum"] == 2**63 - 1, (method, path)
+
+
+def test_a_staff_name_with_a_right_to_left_override_is_refused_in_admin(world):
+    from agencies.admin import StaffChangeForm
+
+    user = world.a.users["police_practitioner"]
+    form = StaffChangeForm(
+        data={"username": user.username, "first_name": "Sam", "last_name": "\u202eSmith"},
+        instance=user,
+    )
+
+    assert not form.is_valid()
+    assert "hidden control character" in str(form.errors["last_name"])
