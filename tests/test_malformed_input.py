@@ -32,7 +32,7 @@ def _own_routes():
     """Our pages and API (the admin has its own tested handling of ids)."""
     return sorted(
         {
-            route.lstrip("^").rstrip("$")
+            route.replace("^", "").replace("$", "")
             for route in _routes()
             if not route.startswith("admin/") and "\\" not in route
         }
