@@ -23,6 +23,7 @@ class Actor:
     agency_id: int | None = None
 
 
+INHERIT = object()  # acting_as's default: the agency of the enclosing block, if any
 _current_actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
 
 
@@ -31,15 +32,16 @@ def current_actor() -> Actor | None:
 
 
 @contextmanager
-def acting_as(
-    user, *, remote_addr: str | None = None, agency_id: int | None = None
-) -> Iterator[None]:
+def acting_as(user, *, remote_addr: str | None = None, agency_id=INHERIT) -> Iterator[None]:
     """Attribute every change written inside the block to ``user`` (a task or command too),
-    acting for ``agency_id`` where the service knows it."""
+    acting for ``agency_id`` where the service knows it; ``None`` files the changes under no
+    agency (the CAF team's managers alone see them), the default keeps the enclosing one."""
     outer = _current_actor.get()
-    if outer is not None and outer.user == user:
-        remote_addr = remote_addr if remote_addr is not None else outer.remote_addr
-        agency_id = agency_id if agency_id is not None else outer.agency_id
+    same_user = outer is not None and outer.user == user
+    if same_user and remote_addr is None:
+        remote_addr = outer.remote_addr
+    if agency_id is INHERIT:
+        agency_id = outer.agency_id if same_user else None
     token = _current_actor.set(Actor(user=user, remote_addr=remote_addr, agency_id=agency_id))
     try:
         yield

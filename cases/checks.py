@@ -30,7 +30,7 @@ from cafsite.validation import (
 from cases.identifiers import normalise_identifier
 from cases.matching import ChildQuery, Match, Strength
 from cases.models import REOPEN_WITHIN, CafCheck, Case, CaseState, CheckOutcome, Child
-from cases.permissions import LARGEST_ID
+from cases.permissions import LARGEST_ID, agency_sees_case, casework_access
 from cases.register import register_matches
 from cases.services import case_open, child_name_keys_refresh, child_register
 from referrals.models import SafeguardingReferral, TaskKind, Tier34Involvement
@@ -76,11 +76,22 @@ def _deciding(check: CafCheck, by: User) -> Iterator[None]:
     again, so of two decisions sent at once the second finds the first recorded."""
     if check.by_id != by.pk:
         raise CheckError("Only the person who made this check can decide what follows.")
+    # Still a practitioner of the agency the check was made for: leaving it ends the check.
+    _require_practitioner(by, check.agency)
     with transaction.atomic(), acting_as(by, agency_id=check.agency_id):
         locked = CafCheck.objects.select_for_update().get(pk=check.pk)
         if locked.outcome != CheckOutcome.PENDING:
             raise CheckError("A decision has already been recorded for this check.")
         yield
+
+
+def _filed_under(check: CafCheck, case: Case | None):
+    """Changes about ``case`` are filed under the check's agency only if that agency can see
+    the case; otherwise under no agency, for the CAF team's managers alone: a manager must not
+    read a child's name in the trail of a case their agency cannot open (R-AUDIT-2)."""
+    if case is None or agency_sees_case(check.agency_id, case):
+        return acting_as(check.by, agency_id=check.agency_id)
+    return acting_as(check.by, agency_id=None)
 
 
 def check_query(check: CafCheck) -> ChildQuery:
@@ -165,8 +176,9 @@ def check_matches(*, check: CafCheck, by: User, request=None) -> list[Match]:
 
 
 def check_visible_to(check: CafCheck, user: User) -> bool:
-    """The person who made a check sees it, and the CAF team (R-CHECK-2); nobody else."""
-    if user.tenant_id != check.tenant_id or not user.has_dbs_check:
+    """The person who made a check sees it while they do casework, and the CAF team
+    (R-CHECK-2); nobody else."""
+    if user.tenant_id != check.tenant_id or casework_access(user) is None:
         return False
     if check.by_id == user.pk:
         return True
@@ -233,6 +245,9 @@ def _agency_of(contact: User, case: Case) -> Agency:
 
 
 def _latest_case(child: Child) -> Case | None:
+    """The child's latest episode, read under the child's row lock: two decisions about one
+    child from two checks queue, and the second sees what the first did."""
+    Child.objects.select_for_update().filter(pk=child.pk).first()
     return child.cases.order_by("-intention_logged_at", "-id").first()
 
 
@@ -316,17 +331,20 @@ def check_request_to_join(*, check: CafCheck, by: User, child: Child, message: s
                 field="child",
             )
         contact = case.contact
-        task = task_create(
-            kind=TaskKind.JOIN_REQUEST,
-            by=by,
-            from_agency=check.agency,
-            assigned_to=contact,
-            assigned_agency=_agency_of(contact, case),
-            child=child,
-            case=case,
-            message=message.strip(),
-        )
-        _decide(check, CheckOutcome.JOIN_REQUESTED, child=child, case=case, note=message.strip())
+        with _filed_under(check, case):
+            task = task_create(
+                kind=TaskKind.JOIN_REQUEST,
+                by=by,
+                from_agency=check.agency,
+                assigned_to=contact,
+                assigned_agency=_agency_of(contact, case),
+                child=child,
+                case=case,
+                message=message.strip(),
+            )
+            _decide(
+                check, CheckOutcome.JOIN_REQUESTED, child=child, case=case, note=message.strip()
+            )
         return task
 
 
@@ -352,25 +370,27 @@ def check_reopen(*, check: CafCheck, by: User, child: Child) -> Case:
                 "This CAF closed more than 6 months ago: start a new episode instead.",
                 field="child",
             )
-        case.state = CaseState.DELIVERY
-        case.reopened_on = today
-        case.closed_on = None
-        case.full_clean()
-        case.save(update_fields=["state", "reopened_on", "closed_on", "updated_at"])
-        if not reopening_agency_admit(case=case, agency=check.agency, by=by):
-            contact = case.contact
-            task_create(
-                kind=TaskKind.CONSENT_NEEDED,
-                by=by,
-                from_agency=check.agency,
-                assigned_to=contact,
-                assigned_agency=_agency_of(contact, case),
-                child=child,
-                case=case,
-                message=f"{check.agency} reopened this CAF and needs the family's consent to "
-                "share it with them.",
-            )
-        _decide(check, CheckOutcome.REOPENED, child=child, case=case)
+        admitted = reopening_agency_admit(case=case, agency=check.agency, by=by)
+        with _filed_under(check, case):
+            case.state = CaseState.DELIVERY
+            case.reopened_on = today
+            case.closed_on = None
+            case.full_clean()
+            case.save(update_fields=["state", "reopened_on", "closed_on", "updated_at"])
+            if not admitted:
+                contact = case.contact
+                task_create(
+                    kind=TaskKind.CONSENT_NEEDED,
+                    by=by,
+                    from_agency=check.agency,
+                    assigned_to=contact,
+                    assigned_agency=_agency_of(contact, case),
+                    child=child,
+                    case=case,
+                    message=f"{check.agency} reopened this CAF and needs the family's consent "
+                    "to share it with them.",
+                )
+            _decide(check, CheckOutcome.REOPENED, child=child, case=case)
         return case
 
 
@@ -452,9 +472,10 @@ def check_record_child_protection(
             referred_on=referred_on,
             reference=reference.strip(),
         )
-        referral.full_clean()
-        referral.save()
-        _decide(check, CheckOutcome.CHILD_PROTECTION, child=child, case=referral.case)
+        with _filed_under(check, referral.case):
+            referral.full_clean()
+            referral.save()
+            _decide(check, CheckOutcome.CHILD_PROTECTION, child=child, case=referral.case)
         return referral
 
 

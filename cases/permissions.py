@@ -137,6 +137,17 @@ def acting_agency_id(user, case: Case) -> int | None:
     )
 
 
+def agency_sees_case(agency_id: int, case: Case) -> bool:
+    """Whether ``agency``'s staff may see ``case``: the CAF team, or a grant to its group."""
+    if Agency.objects.filter(
+        pk=agency_id, kind=AgencyKind.CAF_TEAM, tenant_id=case.tenant_id
+    ).exists():
+        return True
+    return CaseGroupObjectPermission.objects.filter(
+        content_object=case, group__agency=agency_id
+    ).exists()
+
+
 def _as_id(pk) -> int | None:
     try:
         number = int(str(pk))

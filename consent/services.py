@@ -364,7 +364,8 @@ def refusal_escalate(
     require_names(ConsentError, escalated_to=escalated_to)
     if not reason.strip():
         raise ConsentError("Say why the pattern is a concern.", field="reason")
-    with transaction.atomic(), acting_as(by):
+    caf_team = caf_team_of(by.tenant_id)
+    with transaction.atomic(), acting_as(by, agency_id=caf_team.pk if caf_team else None):
         escalation = RefusalEscalation.objects.create(
             tenant_id=by.tenant_id,
             pattern=pattern.strip()[:300],

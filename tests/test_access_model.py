@@ -440,3 +440,57 @@ def test_two_new_child_decisions_at_once_add_one_child(world):
     assert sum(isinstance(r, Case) for r in results) == 1
     assert Case.objects.filter(child__family_name="Newchild").count() == 1
     assert CafCheck.objects.get(pk=check.pk).case_id is not None
+
+
+# Found by review after the first fixes ---------------------------------------------------------
+
+
+def test_a_manager_does_not_read_the_name_of_a_case_their_agency_reopened_without_access(
+    world, login
+):
+    _close(world.a.case)
+    officer = world.a.users["police_practitioner"]
+    check = _police_check(world, world.a.case.child)
+    checks.check_reopen(check=check, by=officer, child=world.a.case.child)
+
+    page = login(world.a.users["police_manager"]).get("/audit/?log=changes").content.decode()
+
+    assert world.a.case.child.family_name not in page
+    assert world.a.case.reference not in page
+    overseer = login(world.a.users["caf_manager"]).get("/audit/?log=changes").content.decode()
+    assert world.a.case.reference in overseer
+
+
+def test_a_refusal_escalation_is_filed_under_the_caf_team(world, login):
+    dual = make_staff(
+        world.a.tenant,
+        [(world.a.caf_team, Role.CAF_COORDINATOR), (world.a.school, Role.PRACTITIONER)],
+        username="dual-coordinator",
+    )
+    refusal = refusal_record(
+        case=world.a.case, by=world.a.users["assessor"], refused_by="parent", refused_on=TODAY
+    )
+    from consent.services import refusal_escalate
+
+    refusal_escalate(
+        by=dual,
+        refusals=[refusal],
+        pattern=f"Same child: {world.a.case.child.full_name}",
+        escalated_to="MASH",
+        reason="Repeated refusals",
+    )
+
+    page = login(world.a.users["school_manager"]).get("/audit/?log=changes").content.decode()
+    assert f"Same child: {world.a.case.child.full_name}" not in page
+
+
+def test_a_check_author_who_leaves_casework_loses_the_check(world, login):
+    officer = world.a.users["police_practitioner"]
+    check = _police_check(world, world.a.case.child)
+    client = login(officer)
+    officer.memberships.update(role=Role.TENANT_ADMIN)
+
+    assert client.get(f"/checks/{check.pk}/").status_code == 404
+    assert client.get(f"/api/checks/{check.pk}/").status_code == 404
+    with pytest.raises(checks.CheckError):
+        checks.check_out_of_scope(check=check, by=officer)

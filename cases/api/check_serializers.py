@@ -11,6 +11,7 @@ from cafsite.validation import (
     validate_search_date_of_birth,
 )
 from cases.models import CafCheck, Ethnicity, Gender
+from cases.permissions import cases_for_user
 from referrals.models import Tier34Involvement
 
 
@@ -133,7 +134,14 @@ class CheckSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_case_reference(self, check) -> str | None:
-        return check.case.reference if check.case_id else None
+        """Only to those who can open the case: a check shows that a CAF exists, and who to
+        contact, never its reference (R-CHECK-1)."""
+        request = self.context.get("request")
+        if not check.case_id or request is None:
+            return None
+        if not cases_for_user(request.user).filter(pk=check.case_id).exists():
+            return None
+        return check.case.reference
 
 
 class NewChildSerializer(serializers.Serializer):

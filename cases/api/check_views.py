@@ -64,7 +64,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         matches = checks.check_matches(check=check, by=self.request.user, request=self.request)
         results = register_results(user=self.request.user, matches=matches)
         return {
-            "check": CheckSerializer(check).data,
+            "check": CheckSerializer(check, context={"request": self.request}).data,
             "out_of_scope": checks.age_out_of_scope(check),
             "matches": MatchSerializer([match_data(r) for r in results], many=True).data,
             # More children were alike than could be compared: add detail to narrow the search.
@@ -120,7 +120,8 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     involvement = Tier34Involvement.objects.filter(
                         pk=data["involvement"], child__tenant_id=check.tenant_id
                     ).first()
-                    if involvement is None:
+                    if involvement is None or not checks.check_found(check, involvement.child):
+                        # One answer for a missing involvement and one the check did not find.
                         raise ValidationError({"involvement": ["No such involvement."]})
                     checks.check_register_tier34_concern(
                         check=check, by=by, involvement=involvement, message=data.get("message", "")
@@ -150,4 +151,4 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 error.message_dict if hasattr(error, "error_dict") else error.messages
             ) from error
         check.refresh_from_db()
-        return Response(CheckSerializer(check).data)
+        return Response(CheckSerializer(check, context={"request": request}).data)
