@@ -21,6 +21,7 @@ from agencies.services import (
     membership_add,
     membership_remove,
     membership_validate,
+    self_grant_validate,
     staff_record_dbs_check,
 )
 from cafsite.errors import add_error_to_form
@@ -162,6 +163,8 @@ class AgencyAdmin(TenantScopedAdmin):
 
 
 class MembershipForm(forms.ModelForm):
+    acting_user: User  # set per request by MembershipInline.get_formset
+
     class Meta:
         model = Membership
         fields = ["agency", "role"]
@@ -177,6 +180,7 @@ class MembershipForm(forms.ModelForm):
         try:
             # The inline formset has set the staff member being edited on the instance.
             membership_validate(tenant_id=self.instance.user.tenant_id, agency=agency, role=role)
+            self_grant_validate(user_id=self.instance.user_id, by=self.acting_user, role=role)
         except StaffError as error:
             add_error_to_form(self, error)
         return cleaned
@@ -189,6 +193,11 @@ class MembershipInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agency")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"acting_user": request.user})
+        return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "agency":
@@ -233,6 +242,8 @@ class TrainingInline(admin.TabularInline):
 
 
 class StaffChangeForm(UserChangeForm):
+    acting_user: User  # set per request by StaffAdmin.get_form
+
     class Meta(UserChangeForm.Meta):
         model = User
         fields = [
@@ -250,8 +261,11 @@ class StaffChangeForm(UserChangeForm):
     def clean(self):
         cleaned = super().clean()
         checked_on, reference = cleaned.get("dbs_checked_on"), cleaned.get("dbs_reference", "")
+        dbs_changed = {"dbs_checked_on", "dbs_reference"} & set(self.changed_data)
         if checked_on or reference:
             try:
+                if dbs_changed:
+                    self_grant_validate(user_id=self.instance.pk, by=self.acting_user)
                 dbs_check_validate(checked_on=checked_on, reference=reference or "")
             except StaffError as error:
                 add_error_to_form(self, error)
@@ -303,6 +317,11 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super()._allowed(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -11,6 +11,8 @@ from django.utils import timezone
 from agencies.models import CASEWORK_ROLES, Agency, AgencyKind, Membership, Role, Tenant, User
 from agencies.roles import is_tenant_admin
 from audit.context import acting_as
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cafsite.errors import CafError
 
 
@@ -87,13 +89,42 @@ def membership_validate(*, tenant_id: int | None, agency: Agency, role: Role) ->
         raise StaffError("CAF coordinators belong to the CAF team.", field="role")
 
 
+def self_grant_validate(*, user_id: int | None, by: User, role: str | None = None) -> None:
+    """Nobody grants themselves case access: a casework role or a DBS record given to oneself
+    would let a tenant administrator read every case of the council (R-AUDIT-2, R-TEN-4).
+    Without ``role`` it is the DBS record that is asked about."""
+    if user_id is None or user_id != by.pk:
+        return
+    if role is None:
+        raise StaffError(
+            "You cannot record your own DBS check. Ask another administrator.",
+            field="dbs_checked_on",
+        )
+    if role in CASEWORK_ROLES:
+        raise StaffError(
+            "You cannot give yourself a casework role. Ask another administrator.", field="role"
+        )
+
+
 def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membership:
-    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3)."""
+    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3).
+
+    A casework role is never self-granted, and each grant of one is written to the access log
+    as such, where the tenant's managers see it."""
     _require_tenant_admin(by, agency.tenant_id)
     membership_validate(tenant_id=user.tenant_id, agency=agency, role=role)
+    self_grant_validate(user_id=user.pk, by=by, role=role)
     with transaction.atomic(), acting_as(by):
-        membership, _ = Membership.objects.get_or_create(user=user, agency=agency, role=role)
+        membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
         staff_sync_agency_groups(user=user)
+        if created and role in CASEWORK_ROLES:
+            access_log_record(
+                action=AccessAction.ROLE_GRANTED,
+                user=by,
+                tenant_id=agency.tenant_id,
+                detail=f"{user.get_username()} ({user}) was made {Role(role).label} "
+                f"in {agency.name}",
+            )
         return membership
 
 
@@ -135,6 +166,7 @@ def dbs_check_validate(*, checked_on: date | None, reference: str) -> None:
 def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: User) -> User:
     """Record an enhanced DBS check, without which no case content is shown (R-TEN-4)."""
     _require_tenant_admin(by, user.tenant_id)
+    self_grant_validate(user_id=user.pk, by=by)
     dbs_check_validate(checked_on=checked_on, reference=reference)
     with transaction.atomic(), acting_as(by):
         user.dbs_checked_on = checked_on

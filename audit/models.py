@@ -87,6 +87,9 @@ class AccessAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
+    SECOND_FACTOR_FAILED = "2fa_failed", "Failed second factor (code from an app)"
+    ROLE_GRANTED = "role_granted", "Casework role granted by an administrator"
+    SIGN_IN_UNLOCKED = "unlocked", "Sign-in unlocked by an administrator"
 
 
 class AccessLogEntry(AppendOnlyModel):
