@@ -5,10 +5,14 @@ leave by being made inactive and losing their memberships). Writes go through
 ``agencies.services`` so admin changes follow the same rules and audit as everywhere else.
 """
 
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import OuterRef, Sum
+from django.utils import timezone
 
 from agencies.admin_site import MissingOrForbiddenAlike
 from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
@@ -23,6 +27,8 @@ from agencies.services import (
     membership_validate,
     self_grant_validate,
     staff_record_dbs_check,
+    staff_reset_second_factor,
+    staff_unlock_sign_in,
 )
 from cafsite.errors import add_error_to_form
 
@@ -290,9 +296,11 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         "job_title",
         "is_active",
         "dbs_checked_on",
+        "sign_in_locked",
     ]
     list_filter = ["is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
+    actions = ["unlock_sign_in", "reset_second_factor"]
     ordering = ["last_name", "first_name"]
     fieldsets = [
         (None, {"fields": ["tenant", "username", "password"]}),
@@ -306,7 +314,17 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
     ]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # Recent failed sign-ins of each account, from every address, for the "Locked" column.
+        failures = (
+            AccessAttempt.objects.filter(
+                username=OuterRef("username"),
+                attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+            )
+            .values("username")
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")
+        )
+        queryset = super().get_queryset(request).annotate(recent_sign_in_failures=failures)
         if _admin_tenant_id(request) is None:
             return queryset
         # A platform operator's account is never a tenant administrator's to change, even
@@ -322,6 +340,24 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.acting_user = request.user
         return form
+
+    @admin.display(boolean=True, description="Sign-in locked")
+    def sign_in_locked(self, obj) -> bool:
+        return (obj.recent_sign_in_failures or 0) >= settings.AXES_FAILURE_LIMIT
+
+    @admin.action(description="Unlock sign-in of the selected staff")
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            staff_unlock_sign_in(user=user, by=request.user)
+        self.message_user(request, f"Sign-in unlocked for {len(queryset)} staff.")
+
+    @admin.action(description="Reset the authenticator app of the selected staff (lost phone)")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            staff_reset_second_factor(user=user, by=request.user)
+        self.message_user(
+            request, f"Authenticator app reset for {len(queryset)} staff: they set it up again."
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -4,9 +4,12 @@ and is attributed to ``by`` in the change log."""
 import uuid
 from datetime import date
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import CASEWORK_ROLES, Agency, AgencyKind, Membership, Role, Tenant, User
 from agencies.roles import is_tenant_admin
@@ -174,3 +177,35 @@ def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: 
         user.full_clean()
         user.save(update_fields=["dbs_checked_on", "dbs_reference"])
         return user
+
+
+def staff_unlock_sign_in(*, user: User, by: User) -> int:
+    """Lift the lockout of ``user``'s account after repeated failed sign-ins (their failures
+    from every address are forgotten); recorded in the access log. Returns how many lockout
+    records were cleared."""
+    _require_tenant_admin(by, user.tenant_id)
+    with transaction.atomic():
+        cleared = axes_reset(username=user.get_username())
+        access_log_record(
+            action=AccessAction.SIGN_IN_UNLOCKED,
+            user=by,
+            tenant_id=user.tenant_id,
+            detail=f"Unlocked the sign-in of {user.get_username()} ({user})",
+        )
+    return cleared
+
+
+def staff_reset_second_factor(*, user: User, by: User) -> None:
+    """Remove a member of staff's authenticator app and recovery codes (a lost phone): at
+    their next sign-in they set up an app again, if their role needs one. Recorded in the
+    access log."""
+    _require_tenant_admin(by, user.tenant_id)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        access_log_record(
+            action=AccessAction.SECOND_FACTOR_RESET,
+            user=by,
+            tenant_id=user.tenant_id,
+            detail=f"Reset the authenticator app of {user.get_username()} ({user})",
+        )

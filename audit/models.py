@@ -90,6 +90,7 @@ class AccessAction(models.TextChoices):
     SECOND_FACTOR_FAILED = "2fa_failed", "Failed second factor (code from an app)"
     ROLE_GRANTED = "role_granted", "Casework role granted by an administrator"
     SIGN_IN_UNLOCKED = "unlocked", "Sign-in unlocked by an administrator"
+    SECOND_FACTOR_RESET = "2fa_reset", "Authenticator app reset by an administrator"
 
 
 class AccessLogEntry(AppendOnlyModel):
