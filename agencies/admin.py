@@ -13,6 +13,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import OuterRef, Sum
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.admin_site import MissingOrForbiddenAlike
 from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
@@ -422,3 +424,11 @@ class TenantAdmin(MissingOrForbiddenAlike, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Nobody reads another person's authenticator secret in admin, not even a platform operator:
+# it would let them pass that person's second factor. A lost phone is reset by the staff
+# action above (staff_reset_second_factor), which is audited.
+for otp_device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(otp_device):
+        admin.site.unregister(otp_device)

@@ -111,3 +111,19 @@ def test_tenant_administrator_resets_a_lost_authenticator(world, login):
     response = _sign_in(coordinator.username, PASSWORD)
     assert response["Location"].startswith("/account/two-factor/set-up/")
     assert AccessLogEntry.objects.filter(action=AccessAction.SECOND_FACTOR_RESET).exists()
+
+
+def test_behind_a_proxy_each_client_address_is_counted_apart(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    victim = world.a.users["school_practitioner"]
+
+    def via_proxy(password, forwarded):
+        client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+        return client.post("/sign-in/", {"username": victim.username, "password": password})
+
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        # What the client writes itself (left of our proxy's entry) changes nothing.
+        via_proxy("guessing", f"192.0.2.{attempt}, {OFFICE}")
+
+    assert via_proxy(PASSWORD, OFFICE).status_code == 429
+    assert via_proxy(PASSWORD, HOME).status_code == 302

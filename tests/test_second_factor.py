@@ -152,3 +152,12 @@ def test_sign_out_is_open_before_the_second_factor(world):
     client.post("/sign-out/")
 
     assert "_auth_user_id" not in client.session
+
+
+def test_no_one_reads_authenticator_secrets_in_admin(world, login):
+    from tests.test_admin import platform_user_with_password
+
+    operator = login(platform_user_with_password())
+
+    for path in ("/admin/otp_totp/totpdevice/", "/admin/otp_static/staticdevice/"):
+        assert operator.get(path).status_code == 404

@@ -155,9 +155,9 @@ AXES_VERBOSE = False
 # directly and REMOTE_ADDR is its address. Behind a load balancer set 1, or the lockout and
 # the audit trail see only the proxy's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Sign-in (issue 10): the lockout reads the address as the audit trail does (the entry our own
+# proxy wrote); ipware with a proxy count saw only the proxy's address, one for everybody.
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 
 # Security headers. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
