@@ -125,6 +125,8 @@ def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membe
                 action=AccessAction.ROLE_GRANTED,
                 user=by,
                 tenant_id=agency.tenant_id,
+                # Filed under the agency the role is in: its managers see the grant.
+                agency_id=agency.pk,
                 detail=f"{user.get_username()} ({user}) was made {Role(role).label} "
                 f"in {agency.name}",
             )

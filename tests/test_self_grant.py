@@ -97,3 +97,15 @@ def test_casework_role_grant_is_in_the_access_log_the_managers_search(world, log
     assert "joiner" in page
     other_tenant = login(world.b.users["caf_manager"]).get("/audit/").content.decode()
     assert "joiner" not in other_tenant
+
+
+def test_agency_managers_see_grants_in_their_own_agency_only(world, login):
+    admin_user = world.a.users["tenant_admin"]
+    joiner = make_staff(world.a.tenant, [], username="joiner")
+
+    membership_add(user=joiner, agency=world.a.school, role=Role.PRACTITIONER, by=admin_user)
+
+    school = login(world.a.users["school_manager"]).get("/audit/").content.decode()
+    police = login(world.a.users["police_manager"]).get("/audit/").content.decode()
+    assert "Casework role granted by an administrator" in school and "joiner" in school
+    assert "joiner" not in police
