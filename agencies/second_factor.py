@@ -13,6 +13,7 @@ from collections.abc import Callable
 import segno
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.models import Role, User
+from agencies.models import Membership, Role, User
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError
@@ -54,8 +55,18 @@ def second_factor_needed(user: User) -> bool:
     """Whether a session of ``user`` must pass the second factor: required by role, or chosen.
     Asked by the middleware and the page's navigation: answered once per request."""
     if not hasattr(user, "_second_factor_needed"):
-        user._second_factor_needed = (
-            second_factor_required(user) or authenticator_of(user) is not None
+        # One query for both questions: this is asked on every page a practitioner opens.
+        user._second_factor_needed = user.is_superuser or (
+            User.objects.filter(pk=user.pk)
+            .filter(
+                Exists(
+                    Membership.objects.filter(
+                        user=OuterRef("pk"), role__in=ROLES_REQUIRING_SECOND_FACTOR
+                    )
+                )
+                | Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            )
+            .exists()
         )
     return user._second_factor_needed
 

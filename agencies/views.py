@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from agencies.forms import LoginForm
 from agencies.second_factor import (
@@ -129,8 +128,9 @@ def account(request):
 
 
 @login_required
-@require_POST
 def recovery_codes_new(request):
+    if request.method != "POST":
+        return redirect("account")  # new codes replace the old: only by the account's button
     try:
         codes = recovery_codes_renew(user=request.user)
     except SecondFactorError:

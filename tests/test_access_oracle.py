@@ -159,9 +159,21 @@ ROUTES = {
     "check-list": ("own", None, ["get"]),
     "checks:start": ("own", None, ["get"]),
     "api-root": ("own", None, ["get"]),
-    # Open to all: signing in and out, the API's description, the health check.
+    # One's own account: its second factor and password.
+    "account": ("own", None, ["get"]),
+    "two_factor_verify": ("own", None, ["get"]),
+    "two_factor_set_up": ("own", None, ["get"]),
+    "recovery_codes_new": ("own", None, ["get"]),
+    "password_change": ("own", None, ["get"]),
+    "password_change_done": ("own", None, ["get"]),
+    # Open to all: signing in and out, a forgotten password, the API's description, the health
+    # check.
     "login": ("public", None, []),
     "logout": ("public", None, []),
+    "password_reset": ("public", None, []),
+    "password_reset_done": ("public", None, []),
+    "password_reset_confirm": ("public", None, []),
+    "password_reset_complete": ("public", None, []),
     "api-schema": ("public", None, []),
     "api-docs": ("public", None, []),
     "healthz": ("public", None, []),
