@@ -33,6 +33,7 @@ from agencies.services import (
     staff_unlock_sign_in,
 )
 from cafsite.errors import add_error_to_form
+from cafsite.validation import validate_name
 
 
 def _admin_tenant_id(request) -> int | None:
@@ -249,7 +250,16 @@ class TrainingInline(admin.TabularInline):
         return True
 
 
-class StaffChangeForm(UserChangeForm):
+class StaffNamesMixin:
+    """Staff names print on every page and PDF: the same name rule as children's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "job_title"):
+            self.fields[name].validators.append(validate_name)
+
+
+class StaffChangeForm(StaffNamesMixin, UserChangeForm):
     acting_user: User  # set per request by StaffAdmin.get_form
 
     class Meta(UserChangeForm.Meta):
@@ -280,7 +290,7 @@ class StaffChangeForm(UserChangeForm):
         return cleaned
 
 
-class StaffCreationForm(UserCreationForm):
+class StaffCreationForm(StaffNamesMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "first_name", "last_name", "email", "job_title"]

@@ -4,6 +4,7 @@ from django import forms
 
 from agencies.models import Agency
 from cafsite.forms import GovukFormMixin
+from cafsite.validation import validate_search_date
 from consent.models import ConsentGiver, ConsentMethod, ShareScope, SharingGround
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -137,8 +138,12 @@ class RefusalFilterForm(GovukFormMixin, forms.Form):
     area = forms.CharField(
         max_length=8, required=False, label="Area", help_text="Start of a postcode, like NS1"
     )
-    date_from = forms.DateField(required=False, input_formats=DATE_FORMATS, label="From")
-    date_to = forms.DateField(required=False, input_formats=DATE_FORMATS, label="To")
+    date_from = forms.DateField(
+        required=False, input_formats=DATE_FORMATS, validators=[validate_search_date], label="From"
+    )
+    date_to = forms.DateField(
+        required=False, input_formats=DATE_FORMATS, validators=[validate_search_date], label="To"
+    )
 
     def __init__(self, *args, tenant_id, **kwargs):
         super().__init__(*args, **kwargs)
