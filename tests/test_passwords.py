@@ -132,3 +132,11 @@ def test_a_reset_password_still_needs_the_second_factor(world, login):
 
 def test_sign_in_page_links_to_the_reset(db):
     assert "/sign-in/forgotten-password/" in Client().get("/sign-in/").content.decode()
+
+
+def test_a_malformed_reset_link_says_it_has_expired(db):
+    for parts in ("abc/abc", "0/0", "99999999999999999999/x" * 3, "%00/%FF"):
+        response = Client().get(f"/sign-in/new-password/{parts}/", follow=True)
+        assert response.status_code in (200, 404)
+        if response.status_code == 200:
+            assert "This link has expired" in response.content.decode()
