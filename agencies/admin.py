@@ -5,10 +5,16 @@ leave by being made inactive and losing their memberships). Writes go through
 ``agencies.services`` so admin changes follow the same rules and audit as everywhere else.
 """
 
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import OuterRef, Sum
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.admin_site import MissingOrForbiddenAlike
 from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
@@ -21,7 +27,10 @@ from agencies.services import (
     membership_add,
     membership_remove,
     membership_validate,
+    self_grant_validate,
     staff_record_dbs_check,
+    staff_reset_second_factor,
+    staff_unlock_sign_in,
 )
 from cafsite.errors import add_error_to_form
 from cafsite.validation import validate_name
@@ -163,6 +172,8 @@ class AgencyAdmin(TenantScopedAdmin):
 
 
 class MembershipForm(forms.ModelForm):
+    acting_user: User  # set per request by MembershipInline.get_formset
+
     class Meta:
         model = Membership
         fields = ["agency", "role"]
@@ -178,6 +189,7 @@ class MembershipForm(forms.ModelForm):
         try:
             # The inline formset has set the staff member being edited on the instance.
             membership_validate(tenant_id=self.instance.user.tenant_id, agency=agency, role=role)
+            self_grant_validate(user_id=self.instance.user_id, by=self.acting_user, role=role)
         except StaffError as error:
             add_error_to_form(self, error)
         return cleaned
@@ -190,6 +202,11 @@ class MembershipInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agency")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"acting_user": request.user})
+        return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "agency":
@@ -243,6 +260,8 @@ class StaffNamesMixin:
 
 
 class StaffChangeForm(StaffNamesMixin, UserChangeForm):
+    acting_user: User  # set per request by StaffAdmin.get_form
+
     class Meta(UserChangeForm.Meta):
         model = User
         fields = [
@@ -260,8 +279,11 @@ class StaffChangeForm(StaffNamesMixin, UserChangeForm):
     def clean(self):
         cleaned = super().clean()
         checked_on, reference = cleaned.get("dbs_checked_on"), cleaned.get("dbs_reference", "")
+        dbs_changed = {"dbs_checked_on", "dbs_reference"} & set(self.changed_data)
         if checked_on or reference:
             try:
+                if dbs_changed:
+                    self_grant_validate(user_id=self.instance.pk, by=self.acting_user)
                 dbs_check_validate(checked_on=checked_on, reference=reference or "")
             except StaffError as error:
                 add_error_to_form(self, error)
@@ -286,9 +308,11 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         "job_title",
         "is_active",
         "dbs_checked_on",
+        "sign_in_locked",
     ]
     list_filter = ["is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
+    actions = ["unlock_sign_in", "reset_second_factor"]
     ordering = ["last_name", "first_name"]
     fieldsets = [
         (None, {"fields": ["tenant", "username", "password"]}),
@@ -302,7 +326,17 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
     ]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # Recent failed sign-ins of each account, from every address, for the "Locked" column.
+        failures = (
+            AccessAttempt.objects.filter(
+                username=OuterRef("username"),
+                attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+            )
+            .values("username")
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")
+        )
+        queryset = super().get_queryset(request).annotate(recent_sign_in_failures=failures)
         if _admin_tenant_id(request) is None:
             return queryset
         # A platform operator's account is never a tenant administrator's to change, even
@@ -313,6 +347,29 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super()._allowed(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    @admin.display(boolean=True, description="Sign-in locked")
+    def sign_in_locked(self, obj) -> bool:
+        return (obj.recent_sign_in_failures or 0) >= settings.AXES_FAILURE_LIMIT
+
+    @admin.action(description="Unlock sign-in of the selected staff")
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            staff_unlock_sign_in(user=user, by=request.user)
+        self.message_user(request, f"Sign-in unlocked for {len(queryset)} staff.")
+
+    @admin.action(description="Reset the authenticator app of the selected staff (lost phone)")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            staff_reset_second_factor(user=user, by=request.user)
+        self.message_user(
+            request, f"Authenticator app reset for {len(queryset)} staff: they set it up again."
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -377,3 +434,11 @@ class TenantAdmin(MissingOrForbiddenAlike, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Nobody reads another person's authenticator secret in admin, not even a platform operator:
+# it would let them pass that person's second factor. A lost phone is reset by the staff
+# action above (staff_reset_second_factor), which is audited.
+for otp_device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(otp_device):
+        admin.site.unregister(otp_device)

@@ -4,12 +4,17 @@ and is attributed to ``by`` in the change log."""
 import uuid
 from datetime import date
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import CASEWORK_ROLES, Agency, AgencyKind, Membership, Role, Tenant, User
 from agencies.roles import is_tenant_admin
 from audit.context import acting_as
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cafsite.errors import CafError
 from cafsite.validation import require, validate_dbs_check_date
 
@@ -87,13 +92,44 @@ def membership_validate(*, tenant_id: int | None, agency: Agency, role: Role) ->
         raise StaffError("CAF coordinators belong to the CAF team.", field="role")
 
 
+def self_grant_validate(*, user_id: int | None, by: User, role: str | None = None) -> None:
+    """Nobody grants themselves case access: a casework role or a DBS record given to oneself
+    would let a tenant administrator read every case of the council (R-AUDIT-2, R-TEN-4).
+    Without ``role`` it is the DBS record that is asked about."""
+    if user_id is None or user_id != by.pk:
+        return
+    if role is None:
+        raise StaffError(
+            "You cannot record your own DBS check. Ask another administrator.",
+            field="dbs_checked_on",
+        )
+    if role in CASEWORK_ROLES:
+        raise StaffError(
+            "You cannot give yourself a casework role. Ask another administrator.", field="role"
+        )
+
+
 def membership_add(*, user: User, agency: Agency, role: Role, by: User) -> Membership:
-    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3)."""
+    """Give ``user`` a role in ``agency`` of their own tenant (R-TEN-2, R-TEN-3).
+
+    A casework role is never self-granted, and each grant of one is written to the access log
+    as such, where the tenant's managers see it."""
     _require_tenant_admin(by, agency.tenant_id)
     membership_validate(tenant_id=user.tenant_id, agency=agency, role=role)
+    self_grant_validate(user_id=user.pk, by=by, role=role)
     with transaction.atomic(), acting_as(by):
-        membership, _ = Membership.objects.get_or_create(user=user, agency=agency, role=role)
+        membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
         staff_sync_agency_groups(user=user)
+        if created and role in CASEWORK_ROLES:
+            access_log_record(
+                action=AccessAction.ROLE_GRANTED,
+                user=by,
+                tenant_id=agency.tenant_id,
+                # Filed under the agency the role is in: its managers see the grant.
+                agency_id=agency.pk,
+                detail=f"{user.get_username()} ({user}) was made {Role(role).label} "
+                f"in {agency.name}",
+            )
         return membership
 
 
@@ -134,6 +170,7 @@ def dbs_check_validate(*, checked_on: date | None, reference: str) -> None:
 def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: User) -> User:
     """Record an enhanced DBS check, without which no case content is shown (R-TEN-4)."""
     _require_tenant_admin(by, user.tenant_id)
+    self_grant_validate(user_id=user.pk, by=by)
     dbs_check_validate(checked_on=checked_on, reference=reference)
     with transaction.atomic(), acting_as(by):
         user.dbs_checked_on = checked_on
@@ -141,3 +178,35 @@ def staff_record_dbs_check(*, user: User, checked_on: date, reference: str, by: 
         user.full_clean()
         user.save(update_fields=["dbs_checked_on", "dbs_reference"])
         return user
+
+
+def staff_unlock_sign_in(*, user: User, by: User) -> int:
+    """Lift the lockout of ``user``'s account after repeated failed sign-ins (their failures
+    from every address are forgotten); recorded in the access log. Returns how many lockout
+    records were cleared."""
+    _require_tenant_admin(by, user.tenant_id)
+    with transaction.atomic():
+        cleared = axes_reset(username=user.get_username())
+        access_log_record(
+            action=AccessAction.SIGN_IN_UNLOCKED,
+            user=by,
+            tenant_id=user.tenant_id,
+            detail=f"Unlocked the sign-in of {user.get_username()} ({user})",
+        )
+    return cleared
+
+
+def staff_reset_second_factor(*, user: User, by: User) -> None:
+    """Remove a member of staff's authenticator app and recovery codes (a lost phone): at
+    their next sign-in they set up an app again, if their role needs one. Recorded in the
+    access log."""
+    _require_tenant_admin(by, user.tenant_id)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        access_log_record(
+            action=AccessAction.SECOND_FACTOR_RESET,
+            user=by,
+            tenant_id=user.tenant_id,
+            detail=f"Reset the authenticator app of {user.get_username()} ({user})",
+        )

@@ -97,6 +97,10 @@ class AccessAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
+    SECOND_FACTOR_FAILED = "2fa_failed", "Failed second factor (code from an app)"
+    ROLE_GRANTED = "role_granted", "Casework role granted by an administrator"
+    SIGN_IN_UNLOCKED = "unlocked", "Sign-in unlocked by an administrator"
+    SECOND_FACTOR_RESET = "2fa_reset", "Authenticator app reset by an administrator"
     API_TOKEN_ISSUED = "token_issued", "Issued an API token"
     API_TOKEN_REVOKED = "token_revoked", "API token ended"
 

@@ -23,6 +23,7 @@ PAGE_SIZE = 50
 SCOPED_BY_MEMBERSHIP = [
     AccessAction.LOGIN,
     AccessAction.LOGIN_FAILED,
+    AccessAction.SECOND_FACTOR_FAILED,
     AccessAction.LOGOUT,
     AccessAction.DENIED,
     AccessAction.AUDIT,

@@ -1,12 +1,18 @@
 """Which service navigation links a user sees. Each page still checks access itself."""
 
 from agencies.models import CASEWORK_ROLES, AgencyKind
+from agencies.second_factor import second_factor_needed
 from audit.selectors import may_search_audit
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.tenant_id is None:
+    if user is None or not user.is_authenticated:
+        return {}
+    if hasattr(user, "is_verified") and not user.is_verified() and second_factor_needed(user):
+        # Signed in with the password only: nothing to navigate to until the code is entered.
+        return {"second_factor_pending": True}
+    if user.tenant_id is None:
         return {}
     roles = set(user.memberships.filter(agency__is_active=True).values_list("agency__kind", "role"))
     casework = any(role in CASEWORK_ROLES for _, role in roles)

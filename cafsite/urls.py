@@ -4,7 +4,6 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from agencies.forms import LoginForm
 from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
@@ -29,13 +28,7 @@ api_router.register("refusals", RefusalViewSet, basename="refusal")
 
 urlpatterns = [
     path("", home, name="home"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("", include("agencies.urls")),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("checks/", include("cases.check_urls")),

@@ -8,11 +8,13 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyKind, Role, Tenant, User
+from agencies.second_factor import authenticator_of
 from cases.models import Case, Gender
 from cases.services import case_open, child_register
-from tests.factories import PASSWORD, TenantFactory, make_agency, make_staff
+from tests.factories import PASSWORD, TenantFactory, current_code, make_agency, make_staff
 
 
 @dataclass
@@ -74,13 +76,25 @@ def world(db) -> World:
 
 @pytest.fixture
 def login(db):
-    """Sign a user in through the real login form; each call returns a browser of its own."""
+    """Sign a user in through the real sign-in pages; each call returns a browser of its own.
+
+    Whoever needs a second factor completes it as a person would: the first time through the
+    set-up page (scanning the secret it shows), afterwards with the app's current code."""
 
     def _login(user: User) -> Client:
         client = Client()
         response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
         assert response.status_code == 302, f"{user.username} could not sign in"
         assert client.session["_auth_user_id"] == str(user.pk)
+        step = response["Location"]
+        if step.startswith("/account/two-factor/set-up/"):
+            assert client.get(step).status_code == 200
+            device = TOTPDevice.objects.get(user=user, confirmed=False)
+            response = client.post(step, {"code": current_code(device)})
+            assert response.status_code == 200, f"{user.username} could not set up the app"
+        elif step.startswith("/sign-in/verify/"):
+            response = client.post(step, {"code": current_code(authenticator_of(user))})
+            assert response.status_code == 302, f"{user.username} could not enter a code"
         return client
 
     return _login

@@ -4,6 +4,7 @@ with its access grants) is built by calling the services, never by setting field
 from datetime import date
 
 import factory
+from django_otp.oath import TOTP
 
 from agencies.models import Tenant, User
 from agencies.services import agency_create, membership_add, staff_record_dbs_check
@@ -62,3 +63,12 @@ def make_staff(tenant, memberships, *, username=None, dbs=True, **fields) -> Use
         )
     user.refresh_from_db()
     return user
+
+
+def current_code(device) -> str:
+    """The code the user's authenticator app shows now. A code is accepted once (replay
+    protection), so a test that signs the same user in twice within 30 seconds forgets the
+    last one used, as if half a minute had passed."""
+    device.__class__.objects.filter(pk=device.pk).update(last_t=-1)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

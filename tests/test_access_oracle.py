@@ -159,6 +159,13 @@ ROUTES = {
     "check-list": ("own", None, ["get"]),
     "checks:start": ("own", None, ["get"]),
     "api-root": ("own", None, ["get"]),
+    # One's own account: its second factor and password.
+    "account": ("own", None, ["get"]),
+    "two_factor_verify": ("own", None, ["get"]),
+    "two_factor_set_up": ("own", None, ["get"]),
+    "recovery_codes_new": ("own", None, ["get"]),
+    "password_change": ("own", None, ["get"]),
+    "password_change_done": ("own", None, ["get"]),
     # One's own sessions and API tokens (tests/test_shared_computers.py: nobody else's).
     "security:sessions": ("own", None, ["get"]),
     "security:api_tokens": ("own", None, ["get"]),
@@ -166,9 +173,14 @@ ROUTES = {
     "security:sessions_end_others": ("own", None, ["post"]),
     "security:session_extend": ("own", None, ["post"]),
     "security:api_token_revoke": ("own", None, ["post"]),
-    # Open to all: signing in and out, the API's description, the health check.
+    # Open to all: signing in and out, a forgotten password, the API's description, the health
+    # check.
     "login": ("public", None, []),
     "logout": ("public", None, []),
+    "password_reset": ("public", None, []),
+    "password_reset_done": ("public", None, []),
+    "password_reset_confirm": ("public", None, []),
+    "password_reset_complete": ("public", None, []),
     "api-schema": ("public", None, []),
     "api-docs": ("public", None, []),
     "healthz": ("public", None, []),

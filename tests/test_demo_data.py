@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from agencies.management.commands.load_demo_data import DEMO_PASSWORD
+from agencies.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from agencies.models import Agency, AgencyKind, Membership, Role, Tenant, User
 from audit.models import ChangeLogEntry
 from cases.models import Case, CaseState, Child
@@ -73,3 +73,29 @@ def test_readme_names_every_demo_account_that_bin_run_prints():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for username, *_ in NORTHSHIRE_STAFF + WESTBOROUGH_STAFF:
         assert f"| `{username}` |" in readme, f"README does not name the demo account {username}"
+
+
+def test_demo_coordinator_signs_in_with_the_code_demo_totp_prints(db, settings):
+    settings.DEBUG = True
+    loaded = StringIO()
+    call_command("load_demo_data", stdout=loaded)
+    code = StringIO()
+    call_command("demo_totp", "coordinator", stdout=code)
+    client = Client()
+
+    password = client.post("/sign-in/", {"username": "coordinator", "password": DEMO_PASSWORD})
+    verified = client.post(password["Location"], {"code": code.getvalue().strip()})
+
+    assert DEMO_TOTP_SECRET in loaded.getvalue()
+    assert "coordinator      *" in loaded.getvalue()
+    assert password["Location"].startswith("/sign-in/verify/")
+    assert verified.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_demo_totp_refuses_accounts_without_the_demo_secret(db, settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=StringIO())
+
+    with pytest.raises(CommandError):
+        call_command("demo_totp", "teacher", stdout=StringIO())

@@ -46,13 +46,13 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(world):
     response = _sign_in(client, user.username, PASSWORD)
 
     assert response.status_code == 429
-    assert "Your account is locked" in response.content.decode()
+    page = response.content.decode()
+    assert "Your account is locked" in page
+    assert "Ask your tenant administrator to unlock your account" in page
     assert "_auth_user_id" not in client.session
-    # The guessing browser is locked out of every account (password spraying), while a
-    # colleague behind the same office address, in their own browser, can still sign in.
-    assert _sign_in(client, world.a.users["chair"].username, PASSWORD).status_code == 429
-    colleague = Client(HTTP_USER_AGENT="Colleague's browser")
-    assert _sign_in(colleague, world.a.users["chair"].username, PASSWORD).status_code == 302
+    # A colleague behind the same office address can still sign in: the ceiling for one
+    # address alone is higher (see test_lockout.py).
+    assert _sign_in(Client(), world.a.users["chair"].username, PASSWORD).status_code == 302
 
 
 def test_sign_in_starts_a_new_session(world):

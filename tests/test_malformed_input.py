@@ -62,7 +62,10 @@ def test_the_route_walk_sees_every_id_route():
 def test_no_route_answers_a_bad_id_with_a_server_error(world, login, role):
     user = world.a.users[role]
     page, token = login(user), api(user)
-    for route in (r for r in _own_routes() if PARAMETER.search(r)):
+    # A password-reset link's parts are no record ids: a bad one is "This link has expired"
+    # (tests/test_passwords.py).
+    routes = (r for r in _own_routes() if PARAMETER.search(r) and "new-password" not in r)
+    for route in routes:
         for bad in BAD_IDS:
             address = _with(route, bad)
             for client in (page, token):

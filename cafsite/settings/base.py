@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    # Sign-in (issue 10): the second factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agencies",
     "audit",
     "cases",
@@ -71,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "security.middleware.SessionLifetimeMiddleware",
+    # Sign-in (issue 10): which second factor the session passed, then hold a session that
+    # has passed only the password to the pages that complete sign-in.
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,6 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in (issue 10): passwords have a ceiling as well as a floor (ASVS 2.1.2).
+AUTH_PASSWORD_VALIDATORS.append(
+    {"NAME": "agencies.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}}
+)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "eCAF"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,21 +188,24 @@ PERMISSIONS_POLICY = {
 }
 # --- end of shared computers
 
-# Lock out after repeated failed logins: an account (guessing one password), and one browser
-# on one address (spraying many accounts). Offices share an address, hence the user agent.
+# Sign-in (issue 10): lock out after repeated failed sign-ins of one account from one address,
+# and any address past a higher ceiling (spraying many accounts); see agencies/lockout.py. The
+# user agent plays no part, a success resets nothing, a tenant administrator unlocks.
+AXES_HANDLER = "agencies.lockout.AccountAndAddressLockoutHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # How many reverse proxies in front append to X-Forwarded-For. 0: the client connects
 # directly and REMOTE_ADDR is its address. Behind a load balancer set 1, or the lockout and
 # the audit trail see only the proxy's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Sign-in (issue 10): the lockout reads the address as the audit trail does (the entry our own
+# proxy wrote); ipware with a proxy count saw only the proxy's address, one for everybody.
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 
 # Security headers. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -2,8 +2,10 @@
 page passes axe-core with no serious or critical violations and runs under the CSP."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import PASSWORD
+from agencies.second_factor import authenticator_of
+from tests.factories import PASSWORD, current_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,13 +46,20 @@ def test_wrong_password_shows_the_error_summary(live_server, world, page, axe_vi
     assert axe_violations(page) == []
 
 
-def test_sign_in_and_sign_out_work_without_javascript(live_server, world, browser):
+def test_sign_in_with_the_second_factor_and_sign_out_work_without_javascript(
+    live_server, world, browser, login
+):
+    coordinator = world.a.users["coordinator"]
+    login(coordinator)  # sets up the authenticator app
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username").fill(world.a.users["coordinator"].username)
+    page.get_by_label("Username").fill(coordinator.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/sign-in/verify/**")
+    page.get_by_label("Enter your security code").fill(current_code(authenticator_of(coordinator)))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server.url}/")
 
     page.get_by_role("button", name="Sign out").click()
@@ -58,3 +67,25 @@ def test_sign_in_and_sign_out_work_without_javascript(live_server, world, browse
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/sign-in/")
     context.close()
+
+
+def test_setting_up_the_authenticator_app_is_accessible(live_server, world, page, axe_violations):
+    coordinator = world.a.users["coordinator"]
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(coordinator.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.wait_for_url(f"{live_server.url}/account/two-factor/set-up/**")
+    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    assert axe_violations(page) == []
+    device = TOTPDevice.objects.get(user=coordinator, confirmed=False)
+    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_role("button", name="Continue").click()
+
+    assert page.get_by_text("Your authenticator app is set up").is_visible()
+    assert page.locator(".app-recovery-codes li").count() == 10
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Continue").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert [m.text for m in page.console_errors] == []

@@ -2,9 +2,12 @@
 
 Idempotent: running it again changes nothing. Everything is created through the services, as
 a person would, so the change log shows it. Refuses to run with DEBUG off unless told to, as
-the demo accounts share one published password.
+the demo accounts share one published password and, where their role needs a second factor,
+one published authenticator secret (``DEMO_TOTP_SECRET``; ``manage.py demo_totp`` prints its
+current code).
 """
 
+from base64 import b32decode
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -12,8 +15,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyKind, Role, Tenant, User
+from agencies.second_factor import APP_DEVICE_NAME, second_factor_required
 from agencies.services import agency_create, membership_add, staff_record_dbs_check
 from cases.models import Case, CaseState, Child, Ethnicity, Gender
 from cases.services import case_open, child_register
@@ -21,6 +26,8 @@ from referrals.models import InvolvementKind, Tier34Involvement
 from referrals.services import tier34_involvement_record
 
 DEMO_PASSWORD = "demo-caf-2026"
+# Base32, as an authenticator app takes it; public, like the password: demo accounts only.
+DEMO_TOTP_SECRET = "ECAFDEMOTOTPSECRETFORDEMOONLY234"
 
 NORTHSHIRE_AGENCIES = [
     ("Northshire CAF team", AgencyKind.CAF_TEAM),
@@ -296,12 +303,23 @@ class Command(BaseCommand):
             )
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in at http://127.0.0.1:8000/"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Accounts marked * also ask for a code from an authenticator app. Add this key to\n"
+            f"an app (Google or Microsoft Authenticator): {DEMO_TOTP_SECRET}\n"
+            "or print the current code with: .venv/bin/python manage.py demo_totp USERNAME"
+        )
+        needs_code = set(
+            TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+        )
         for tenant_name, staff in (
             ("Northshire", NORTHSHIRE_STAFF),
             ("Westborough", WESTBOROUGH_STAFF),
         ):
             for username, first, last, title, _roles in staff:
-                self.stdout.write(f"  {tenant_name:<12} {username:<17} {first} {last}, {title}")
+                mark = "*" if username in needs_code else " "
+                self.stdout.write(
+                    f"  {tenant_name:<12} {username:<17}{mark} {first} {last}, {title}"
+                )
 
     def _tenant(self, name, slug, agencies, staff, cases, platform):
         tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name})
@@ -345,6 +363,8 @@ class Command(BaseCommand):
                     reference=f"00{user.pk:010d}",
                     by=platform,
                 )
+            if second_factor_required(user):
+                _give_demo_authenticator(user)
             users[username] = user
         for assessor, agency_name, fields in cases:
             existing = Child.objects.filter(
@@ -385,3 +405,15 @@ class Command(BaseCommand):
                     started_on=today - relativedelta(months=3),
                     by=users["coordinator"],
                 )
+
+
+def demo_totp_key() -> str:
+    """The demo secret as django-otp stores it (hex)."""
+    return b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def _give_demo_authenticator(user: User) -> None:
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(
+            user=user, name=APP_DEVICE_NAME, key=demo_totp_key(), confirmed=True
+        )
