@@ -1,7 +1,7 @@
 """Consent over the API: actions on a case, through the same services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from agencies.roles import in_caf_team
+from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
+from cafsite.idempotency import KEY_LENGTH
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -72,10 +74,30 @@ class WithdrawSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+def _idempotency_key_field():
+    return serializers.CharField(
+        max_length=KEY_LENGTH,
+        required=False,
+        write_only=True,
+        allow_blank=True,
+        help_text="Optional, 8 to 64 letters, digits or . _ : - (or the Idempotency-Key "
+        "header): sending the same key again returns the record it made, not a second one.",
+    )
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A key for this submission: repeated, it returns the first record.",
+)
+
+
 class RefusalSerializer(serializers.Serializer):
     refused_by = serializers.ChoiceField(choices=ConsentGiver.choices)
     refused_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True)
+    idempotency_key = _idempotency_key_field()
 
 
 class SharingSerializer(serializers.Serializer):
@@ -83,12 +105,15 @@ class SharingSerializer(serializers.Serializer):
     shared_with = serializers.CharField(max_length=200)
     what = serializers.CharField()
     justification = serializers.CharField()
+    idempotency_key = _idempotency_key_field()
 
 
 class NoteSerializer(serializers.ModelSerializer):
+    idempotency_key = _idempotency_key_field()
+
     class Meta:
         model = ConfidentialNote
-        fields = ["id", "text", "written_at"]
+        fields = ["id", "text", "written_at", "idempotency_key"]
         read_only_fields = ["id", "written_at"]
 
 
@@ -110,7 +135,10 @@ class ConsentActionsMixin:
     def _input(self, serializer_class):
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
-        return data.validated_data
+        validated = dict(data.validated_data)
+        if "idempotency_key" in data.fields and not validated.get("idempotency_key"):
+            validated["idempotency_key"] = self.request.headers.get(IDEMPOTENCY_HEADER, "")
+        return validated
 
     @extend_schema(request=ConsentInSerializer, responses={201: ConsentOutSerializer})
     @action(detail=True, methods=["post"])
@@ -128,7 +156,9 @@ class ConsentActionsMixin:
         consent = _run(lambda: services.consent_withdraw(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data)
 
-    @extend_schema(request=RefusalSerializer, responses={201: None})
+    @extend_schema(
+        request=RefusalSerializer, responses={201: None}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     @action(detail=True, methods=["post"])
     def refusal(self, request, pk=None):
         case = self._case_for_change(pk)
@@ -136,7 +166,9 @@ class ConsentActionsMixin:
         refusal = _run(lambda: services.refusal_record(case=case, by=request.user, **data))
         return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SharingSerializer, responses={201: None})
+    @extend_schema(
+        request=SharingSerializer, responses={201: None}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     @action(detail=True, methods=["post"])
     def sharing(self, request, pk=None):
         case = self._case_for_change(pk)
@@ -146,7 +178,11 @@ class ConsentActionsMixin:
         )
         return Response({"id": decision.pk}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True)})
+    @extend_schema(
+        request=NoteSerializer,
+        responses={200: NoteSerializer(many=True)},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["get", "post"])
     def notes(self, request, pk=None):
         """Your own confidential notes on the case; nobody else's."""

@@ -4,6 +4,7 @@ from django import forms
 
 from agencies.models import Agency
 from cafsite.forms import GovukFormMixin
+from cafsite.idempotency import IdempotentFormMixin
 from consent.models import ConsentGiver, ConsentMethod, ShareScope, SharingGround
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -88,7 +89,7 @@ class WithdrawForm(GovukFormMixin, forms.Form):
         self.fields["agency"].queryset = Agency.objects.filter(tenant_id=case.tenant_id)
 
 
-class RefusalForm(GovukFormMixin, forms.Form):
+class RefusalForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     refused_by = forms.ChoiceField(
         choices=ConsentGiver.choices, widget=forms.RadioSelect, label="Who refused?"
     )
@@ -101,7 +102,7 @@ class RefusalForm(GovukFormMixin, forms.Form):
     )
 
 
-class SharingForm(GovukFormMixin, forms.Form):
+class SharingForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     ground = forms.ChoiceField(
         choices=SharingGround.choices, widget=forms.RadioSelect, label="Decision"
     )
@@ -114,7 +115,7 @@ class SharingForm(GovukFormMixin, forms.Form):
     )
 
 
-class NoteForm(GovukFormMixin, forms.Form):
+class NoteForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Confidential note",

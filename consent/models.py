@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from cafsite.idempotency import idempotency_constraint, idempotency_key_field
+
 
 class ConsentGiver(models.TextChoices):
     CHILD = "child", "The child or young person"
@@ -138,10 +140,12 @@ class ConsentRefusal(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     refused_on = models.DateField()
     recorded_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-refused_on", "-id"]
         indexes = [models.Index(fields=["tenant", "-refused_on"], name="refusal_tenant_date")]
+        constraints = [idempotency_constraint("practitioner", "refusal_submitted_once")]
 
     def __str__(self) -> str:
         return f"Refusal for {self.child_name} on {self.refused_on:%d/%m/%Y}"
@@ -192,9 +196,11 @@ class SharingDecision(models.Model):
     justification = models.TextField()
     decided_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+        constraints = [idempotency_constraint("decided_by", "sharing_decision_submitted_once")]
 
     def __str__(self) -> str:
         return f"{self.get_ground_display()}: {self.shared_with}"
@@ -215,9 +221,11 @@ class ConfidentialNote(models.Model):
     author = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     written_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-written_at"]
+        constraints = [idempotency_constraint("author", "confidential_note_submitted_once")]
 
     def __str__(self) -> str:
         return f"Confidential note by {self.author} on {self.written_at:%d/%m/%Y}"

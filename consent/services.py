@@ -15,6 +15,7 @@ from agencies.models import Agency, Role, User
 from agencies.roles import caf_team_of, has_role
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.idempotency import once
 from cases.models import Case, CaseState
 from cases.permissions import (
     CHANGE,
@@ -48,6 +49,13 @@ class ConsentError(CafError):
 def _require_case_worker(case: Case, by: User) -> None:
     if not cases_for_user(by, CHANGE).filter(pk=case.pk).exists():
         raise ConsentError("Case not found.")
+
+
+def _require_open_case(case: Case, doing: str) -> None:
+    """A closed or archived case takes no consent or refusal: reopening it is the way back
+    (R-CHECK-4)."""
+    if not case.is_open:
+        raise ConsentError(f"This case is closed: reopen it before {doing}.")
 
 
 def _base_agencies(case: Case) -> set[int]:
@@ -129,6 +137,7 @@ def consent_record(
     """Record consent and grant access to the agencies it names (R-CONSENT-1..4). Replaces
     any earlier consent for the case."""
     _require_case_worker(case, by)
+    _require_open_case(case, "recording consent")
     if not to_undertake:
         raise ConsentError(
             "Without consent to undertake the CAF, record a refusal instead.", field="to_undertake"
@@ -249,12 +258,21 @@ def agency_excluded(case: Case, agency: Agency) -> bool:
     return not consent.grants.filter(agency=agency, revoked_at__isnull=True).exists()
 
 
+@once(ConsentRefusal, author_field="practitioner")
 def refusal_record(
-    *, case: Case, by: User, refused_by: str, refused_on: date, note: str = ""
+    *,
+    case: Case,
+    by: User,
+    refused_by: str,
+    refused_on: date,
+    note: str = "",
+    idempotency_key: str = "",
 ) -> ConsentRefusal:
     """Log a refusal with the child's demographics and the practitioner (R-CONSENT-7). The
-    episode ends with it: without consent nothing more is recorded (R-CONSENT-1)."""
+    episode ends with it: without consent nothing more is recorded (R-CONSENT-1). The same
+    submission sent again returns the first refusal."""
     _require_case_worker(case, by)
+    _require_open_case(case, "recording a refusal")
     if refused_on > timezone.localdate():
         raise ConsentError("The date cannot be in the future.", field="refused_on")
     if current_consent(case) is not None:
@@ -275,6 +293,7 @@ def refusal_record(
             practitioner=by,
             agency=case.assessor_agency,
             refused_on=refused_on,
+            idempotency_key=idempotency_key,
         )
         refusal.full_clean()
         refusal.save()
@@ -317,10 +336,19 @@ WITHOUT_CONSENT = {
 }
 
 
+@once(SharingDecision, author_field="decided_by")
 def sharing_decision_record(
-    *, case: Case, by: User, ground: str, shared_with: str, what: str, justification: str
+    *,
+    case: Case,
+    by: User,
+    ground: str,
+    shared_with: str,
+    what: str,
+    justification: str,
+    idempotency_key: str = "",
 ) -> SharingDecision:
-    """Record a decision to share or not, with what, with whom and why (R-CONSENT-8)."""
+    """Record a decision to share or not, with what, with whom and why (R-CONSENT-8). The
+    same submission sent again returns the first decision."""
     _require_case_worker(case, by)
     if not shared_with.strip():
         raise ConsentError(
@@ -343,18 +371,25 @@ def sharing_decision_record(
             what=what.strip(),
             justification=justification.strip(),
             decided_by=by,
+            idempotency_key=idempotency_key,
         )
         decision.full_clean()
         decision.save()
         return decision
 
 
-def confidential_note_add(*, case: Case, by: User, text: str) -> ConfidentialNote:
-    """A note only its author will ever see (R-CONSENT-9)."""
+@once(ConfidentialNote, author_field="author")
+def confidential_note_add(
+    *, case: Case, by: User, text: str, idempotency_key: str = ""
+) -> ConfidentialNote:
+    """A note only its author will ever see (R-CONSENT-9). The same submission sent again
+    returns the first note."""
     _require_case_worker(case, by)
     if not text.strip():
         raise ConsentError("Write the note.", field="text")
-    return ConfidentialNote.objects.create(case=case, author=by, text=text.strip())
+    return ConfidentialNote.objects.create(
+        case=case, author=by, text=text.strip(), idempotency_key=idempotency_key
+    )
 
 
 def assessment_start(*, case: Case, by: User) -> Case:

@@ -32,6 +32,9 @@ from consent.selectors import current_consent, refusal_patterns
 def _form_page(request, pk, form_class, template, save, success):
     """A case form page: errors beside the fields, nothing typed lost, success to the case."""
     case = get_case_for_user(request.user, pk, CHANGE, request=request)
+    if template in OPEN_CASES_ONLY and not case.is_open:
+        messages.error(request, "This case is closed: reopen it to record consent or a refusal.")
+        return redirect("cases:detail", pk=case.pk)
     form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(form_class, case))
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,6 +74,10 @@ PAGES = {
     "consent/sharing.html": ("Record a sharing decision", "Record the decision", ["ground"], []),
     "consent/note.html": ("Add a confidential note", "Save the note", [], []),
 }
+
+
+# A closed case takes no consent or refusal (R-CHECK-4: reopening is the way back).
+OPEN_CASES_ONLY = {"consent/record.html", "consent/refusal.html"}
 
 
 def _form_kwargs(form_class, case) -> dict:
