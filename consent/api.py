@@ -1,7 +1,8 @@
 """Consent over the API: actions on a case, through the same services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,6 +12,7 @@ from agencies.models import Agency
 from agencies.roles import in_caf_team
 from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
 from cafsite.idempotency import KEY_LENGTH
+from cafsite.uploads import UploadError, checked_document
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -23,6 +25,7 @@ from consent.models import (
     SharingGround,
 )
 from consent.selectors import confidential_notes_for, refusal_patterns
+from consent.views import scan_response
 
 
 class ConsentInSerializer(serializers.Serializer):
@@ -39,10 +42,21 @@ class ConsentInSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     signed_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     signed_on = serializers.DateField()
+    scan = serializers.FileField(
+        required=False,
+        help_text="Scan of the signed form (multipart): a PDF, JPEG or PNG, 10 MB or smaller.",
+    )
+
+    def validate_scan(self, scan):
+        try:
+            return checked_document(scan, field="scan")
+        except UploadError as error:
+            raise ValidationError(error.message) from error
 
 
 class ConsentOutSerializer(serializers.ModelSerializer):
     agencies_with_access = serializers.SerializerMethodField()
+    has_scan = serializers.SerializerMethodField()
 
     class Meta:
         model = Consent
@@ -60,7 +74,11 @@ class ConsentOutSerializer(serializers.ModelSerializer):
             "signed_on",
             "withdrawn_on",
             "agencies_with_access",
+            "has_scan",
         ]
+
+    def get_has_scan(self, consent) -> bool:
+        return bool(consent.scan)
 
     def get_agencies_with_access(self, consent) -> list[str]:
         return [g.agency.name for g in consent.grants.filter(revoked_at__isnull=True)]
@@ -147,6 +165,21 @@ class ConsentActionsMixin:
         data = self._input(ConsentInSerializer)
         consent = _run(lambda: services.consent_record(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The scan of the signed form, as an attachment (PDF, JPEG or PNG).",
+            ),
+            404: OpenApiResponse(description="No such case, consent or scan for you."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"consents/(?P<consent_pk>[0-9]{1,18})/scan")
+    def consent_scan(self, request, pk=None, consent_pk=None):
+        case = get_case_for_user(request.user, pk, request=request)
+        return scan_response(request, case, int(consent_pk))
 
     @extend_schema(request=WithdrawSerializer, responses={200: ConsentOutSerializer})
     @action(detail=True, methods=["post"], url_path="consent/withdraw")

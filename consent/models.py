@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from cafsite.idempotency import idempotency_constraint, idempotency_key_field
+from cafsite.uploads import random_path
 
 
 class ConsentGiver(models.TextChoices):
@@ -20,6 +21,10 @@ class ShareScope(models.TextChoices):
     ALL_EXCEPT = "all_except", "All agencies, except any named"
     NAMED_ONLY = "named_only", "Only the agencies named"
     NONE = "none", "No sharing beyond the assessor's agency and the CAF team"
+
+
+def consent_scan_path(instance: "Consent", filename: str) -> str:
+    return random_path("consent", filename)
 
 
 class Consent(models.Model):
@@ -44,7 +49,8 @@ class Consent(models.Model):
         max_length=200, help_text="The signatory's name, or the assessor's for verbal consent."
     )
     signed_on = models.DateField()
-    scan = models.FileField(upload_to="consent/%Y/%m/", blank=True)
+    # A checked PDF, JPEG or PNG under a random name (cafsite.uploads), served by consent_scan.
+    scan = models.FileField(upload_to=consent_scan_path, blank=True)
     recorded_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_on = models.DateField(null=True, blank=True)

@@ -16,6 +16,7 @@ from agencies.roles import caf_team_of, has_role
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cafsite.idempotency import once
+from cafsite.uploads import checked_document
 from cases.models import Case, CaseState
 from cases.permissions import (
     CHANGE,
@@ -163,6 +164,8 @@ def consent_record(
     age = fraser_check(
         case=case, given_by=given_by, on=signed_on, competence_evidence=competence_evidence
     )
+    if scan:
+        scan = checked_document(scan, field="scan")  # PDF, JPEG or PNG by content; size
     base = _base_agencies(case)
     with transaction.atomic(), acting_as(by):
         previous = current_consent(case)
