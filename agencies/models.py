@@ -56,6 +56,9 @@ class Agency(models.Model):
         Group, on_delete=models.PROTECT, editable=False, related_name="agency"
     )
     is_active = models.BooleanField(default=True)
+    # Moved on by every agency_update: an edit begun on an older version is refused rather than
+    # silently overwriting a colleague's (ASVS 11.1).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
