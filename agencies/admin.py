@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from agencies.admin_site import MissingOrForbiddenAlike
 from agencies.models import Agency, Membership, Tenant, TrainingRecord, User
 from agencies.services import (
     StaffError,
@@ -31,7 +32,7 @@ def _admin_tenant_id(request) -> int | None:
     return None if request.user.is_superuser else request.user.tenant_id
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(MissingOrForbiddenAlike, admin.ModelAdmin):
     """Full rights within the tenant for those the site lets in; no deletion for anyone."""
 
     tenant_field = "tenant"
@@ -393,7 +394,7 @@ class StaffAdmin(TenantScopedAdmin, UserAdmin):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(MissingOrForbiddenAlike, admin.ModelAdmin):
     """Tenants are the platform operator's to manage."""
 
     list_display = ["name", "slug"]

@@ -115,7 +115,13 @@ class User(AbstractUser):
                 condition=Q(dbs_checked_on__isnull=True) | ~Q(dbs_reference=""),
                 name="dbs_check_has_reference",
                 violation_error_message="A DBS check needs its certificate number.",
-            )
+            ),
+            # A platform operator belongs to no council: no role bypasses need-to-know.
+            models.CheckConstraint(
+                condition=Q(is_superuser=False) | Q(tenant__isnull=True),
+                name="superuser_has_no_tenant",
+                violation_error_message="A platform superuser cannot belong to a council.",
+            ),
         ]
 
     def __str__(self) -> str:

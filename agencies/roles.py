@@ -1,6 +1,6 @@
 """Questions about a user's roles, answered from their memberships."""
 
-from agencies.models import Agency, Role
+from agencies.models import CASEWORK_ROLES, Agency, Role
 
 
 def has_role(user, role: Role, *, tenant_id: int | None = None) -> bool:
@@ -35,9 +35,26 @@ def caf_team_of(tenant_id: int) -> Agency | None:
 
 
 def in_caf_team(user) -> bool:
-    """A member of their tenant's CAF team, with the DBS check that case work needs."""
+    """A casework member of their tenant's CAF team, with the DBS check that case work needs.
+    Administering the team's staff is not casework: a tenant administrator is not in it."""
     if not user.is_authenticated or user.tenant_id is None or not user.has_dbs_check:
         return False
     return user.memberships.filter(
-        agency__tenant_id=user.tenant_id, agency__kind="caf_team", agency__is_active=True
+        agency__tenant_id=user.tenant_id,
+        agency__kind="caf_team",
+        agency__is_active=True,
+        role__in=CASEWORK_ROLES,
     ).exists()
+
+
+def in_caf_team_as(user, *roles: Role) -> bool:
+    """A member of their tenant's CAF team in one of ``roles``, with a DBS check."""
+    return (
+        in_caf_team(user)
+        and user.memberships.filter(
+            agency__tenant_id=user.tenant_id,
+            agency__kind="caf_team",
+            agency__is_active=True,
+            role__in=roles,
+        ).exists()
+    )

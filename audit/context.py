@@ -18,6 +18,9 @@ from django.http import HttpRequest
 class Actor:
     user: object | None
     remote_addr: str | None = None
+    # The agency the user acts for, so a manager of another agency the user also belongs to
+    # does not see the entry (R-AUDIT-2).
+    agency_id: int | None = None
 
 
 _current_actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
@@ -28,12 +31,16 @@ def current_actor() -> Actor | None:
 
 
 @contextmanager
-def acting_as(user, *, remote_addr: str | None = None) -> Iterator[None]:
-    """Attribute every change written inside the block to ``user`` (a task or command too)."""
+def acting_as(
+    user, *, remote_addr: str | None = None, agency_id: int | None = None
+) -> Iterator[None]:
+    """Attribute every change written inside the block to ``user`` (a task or command too),
+    acting for ``agency_id`` where the service knows it."""
     outer = _current_actor.get()
-    if remote_addr is None and outer is not None and outer.user == user:
-        remote_addr = outer.remote_addr
-    token = _current_actor.set(Actor(user=user, remote_addr=remote_addr))
+    if outer is not None and outer.user == user:
+        remote_addr = remote_addr if remote_addr is not None else outer.remote_addr
+        agency_id = agency_id if agency_id is not None else outer.agency_id
+    token = _current_actor.set(Actor(user=user, remote_addr=remote_addr, agency_id=agency_id))
     try:
         yield
     finally:

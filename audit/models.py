@@ -45,6 +45,8 @@ class ChangeLogEntry(AppendOnlyModel, AbstractLogEntry):  # noqa: DJ008 (__str__
     # Plain ids, not foreign keys: the trail outlives a purged case or child.
     case_id = models.BigIntegerField(null=True, blank=True)
     child_id = models.BigIntegerField(null=True, blank=True)
+    # The agency the actor acted for; managers of other agencies do not see the entry.
+    agency_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "change log entry"
@@ -54,6 +56,7 @@ class ChangeLogEntry(AppendOnlyModel, AbstractLogEntry):  # noqa: DJ008 (__str__
             models.Index(fields=["case_id", "-timestamp"], name="changelog_case_time"),
             models.Index(fields=["child_id", "-timestamp"], name="changelog_child_time"),
             models.Index(fields=["actor", "-timestamp"], name="changelog_actor_time"),
+            models.Index(fields=["agency_id", "-timestamp"], name="changelog_agency_time"),
         ]
 
     def save(self, *args, **kwargs):
@@ -69,6 +72,7 @@ class ChangeLogEntry(AppendOnlyModel, AbstractLogEntry):  # noqa: DJ008 (__str__
                 self.actor = actor.user
                 self.actor_email = getattr(actor.user, "email", None) or None
             self.remote_addr = self.remote_addr or actor.remote_addr
+            self.agency_id = self.agency_id or actor.agency_id
         super().save(*args, **kwargs)
 
 
@@ -78,6 +82,8 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", "Exported"
     DENIED = "denied", "Denied (not found or not permitted)"
     SEARCH = "search", "Searched the child register"
+    LIST = "list", "Listed children"
+    AUDIT = "audit", "Searched the audit trail"
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
@@ -106,6 +112,8 @@ class AccessLogEntry(AppendOnlyModel):
     )
     case_id = models.BigIntegerField(null=True, blank=True)
     child_id = models.BigIntegerField(null=True, blank=True)
+    # The agency the user acted for (see ChangeLogEntry.agency_id).
+    agency_id = models.BigIntegerField(null=True, blank=True)
     method = models.CharField(max_length=8, blank=True)
     path = models.CharField(max_length=500, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -120,6 +128,7 @@ class AccessLogEntry(AppendOnlyModel):
             models.Index(fields=["child_id", "-at"], name="accesslog_child_time"),
             models.Index(fields=["user", "-at"], name="accesslog_user_time"),
             models.Index(fields=["action", "-at"], name="accesslog_action_time"),
+            models.Index(fields=["agency_id", "-at"], name="accesslog_agency_time"),
         ]
 
     def __str__(self) -> str:

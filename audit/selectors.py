@@ -1,7 +1,10 @@
 """Searching the audit trail.
 
 A manager of the tenant's CAF team oversees the whole tenant's trail; a manager of any other
-agency sees what their own agencies' staff did, never what other agencies did (R-AUDIT-2).
+agency sees what was done for their own agencies, never what a member of theirs did while
+acting for another agency (R-AUDIT-2). Entries about no child (sign-ins, staff records) are
+scoped by the actor's memberships instead. Either way the manager needs the enhanced DBS check
+that any case content needs (R-TEN-4).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -21,8 +24,12 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def may_search_audit(user) -> bool:
+    return bool(managed_agency_ids(user)) and user.has_dbs_check
+
+
 def audit_scope_for(user) -> list[int] | None:
-    """The agencies whose staff's entries ``user`` may search, or None for the whole tenant."""
+    """The agencies whose entries ``user`` may search, or None for the whole tenant."""
     managed = managed_agency_ids(user)
     if Agency.objects.filter(pk__in=managed, kind=AgencyKind.CAF_TEAM).exists():
         return None
@@ -51,7 +58,11 @@ def audit_entries(
         time_field, user_field = "at", "user"
     if scope_agency_ids is not None:
         scoped_users = User.objects.filter(memberships__agency_id__in=scope_agency_ids)
-        entries = entries.filter(**{f"{user_field}__in": scoped_users})
+        about_no_child = Q(agency_id__isnull=True, case_id__isnull=True, child_id__isnull=True)
+        entries = entries.filter(
+            Q(agency_id__in=scope_agency_ids)
+            | (about_no_child & Q(**{f"{user_field}__in": scoped_users}))
+        )
     if username:
         if log == "changes":
             entries = entries.filter(actor__username=username)

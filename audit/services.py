@@ -15,11 +15,14 @@ def access_log_record(
     case_id: int | None = None,
     child_id: int | None = None,
     tenant_id: int | None = None,
+    agency_id: int | None = None,
     username: str = "",
     detail: str = "",
 ) -> AccessLogEntry:
     """Append one access-log row. ``case`` fills tenant, case and child; ids may be given alone
-    for a look-up that found nothing (a denial names what was asked for)."""
+    for a look-up that found nothing (a denial names what was asked for). ``agency_id`` is the
+    agency the user acted for, when the entry concerns a child; entries without one are seen
+    only by the CAF team's managers."""
     if case is not None:
         case_id, child_id, tenant_id = case.pk, case.child_id, case.tenant_id
     if user is not None and user.is_authenticated:
@@ -34,6 +37,7 @@ def access_log_record(
         tenant_id=tenant_id,
         case_id=case_id,
         child_id=child_id,
+        agency_id=agency_id,
         detail=detail[:500],
     )
     if request is not None:

@@ -2,15 +2,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from agencies.roles import is_manager
 from audit.forms import AuditSearchForm
-from audit.selectors import audit_entries, audit_scope_for, page_before
+from audit.models import AccessAction
+from audit.selectors import audit_entries, audit_scope_for, may_search_audit, page_before
+from audit.services import access_log_record
 
 
 @login_required
 def audit_search(request):
     """Managers search who changed, viewed, printed or was refused what (R-AUDIT-1)."""
-    if not is_manager(request.user):
+    if not may_search_audit(request.user):
         raise Http404
     scope = audit_scope_for(request.user)
     form = AuditSearchForm(request.GET or None, tenant_id=request.user.tenant_id, scope=scope)
@@ -32,6 +33,13 @@ def audit_search(request):
     elif not form.is_bound:
         entries = audit_entries(tenant_id=request.user.tenant_id, scope_agency_ids=scope, log=log)
         rows, next_cursor = page_before(entries, log=log, cursor=None)
+    # Who looked at the trail is itself on the trail.
+    access_log_record(
+        action=AccessAction.AUDIT,
+        user=request.user,
+        request=request,
+        detail=f"{log} log, {len(rows)} entries shown",
+    )
     next_query = None
     if next_cursor:
         query = request.GET.copy()

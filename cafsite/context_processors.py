@@ -1,7 +1,7 @@
 """Which service navigation links a user sees. Each page still checks access itself."""
 
-from agencies.models import AgencyKind, Role
-from agencies.roles import is_manager
+from agencies.models import CASEWORK_ROLES, AgencyKind
+from audit.selectors import may_search_audit
 
 
 def navigation(request) -> dict:
@@ -9,11 +9,13 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated or user.tenant_id is None:
         return {}
     roles = set(user.memberships.filter(agency__is_active=True).values_list("agency__kind", "role"))
-    casework = any(role != Role.TENANT_ADMIN for _, role in roles)
-    caf_team = user.has_dbs_check and any(kind == AgencyKind.CAF_TEAM for kind, _ in roles)
+    casework = any(role in CASEWORK_ROLES for _, role in roles)
+    caf_team = user.has_dbs_check and any(
+        kind == AgencyKind.CAF_TEAM and role in CASEWORK_ROLES for kind, role in roles
+    )
     return {
         "show_start_link": casework and user.has_dbs_check,
         "show_checks_link": caf_team,
         "show_refusals_link": caf_team,
-        "show_audit_link": is_manager(user),
+        "show_audit_link": may_search_audit(user),
     }

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.roles import in_caf_team
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cafsite.errors import add_error_to_form
 from cases import checks
 from cases.forms import (
@@ -27,14 +29,8 @@ RECENT_CHECKS = 50
 
 
 def _check_for(request, pk: int) -> CafCheck:
-    check = (
-        CafCheck.objects.select_related("by", "agency", "case", "child")
-        .filter(pk=pk, tenant_id=request.user.tenant_id)
-        .first()
-    )
-    if check is None or not checks.check_visible_to(check, request.user):
-        raise Http404("No such check.")
-    return check
+    """The check if the user may see it; otherwise 404 as for a missing one, logged."""
+    return checks.get_check_for_user(request.user, pk, request=request)
 
 
 @login_required
@@ -53,7 +49,7 @@ def check_start(request):
 @login_required
 def check_detail(request, pk: int):
     check = _check_for(request, pk)
-    matches = checks.check_matches(check=check, by=request.user)
+    matches = checks.check_matches(check=check, by=request.user, request=request)
     return render(
         request,
         "checks/detail.html",
@@ -82,6 +78,14 @@ def _child_of(check: CafCheck, pk) -> Child:
     return child
 
 
+def _found_child_or_404(check: CafCheck, pk) -> Child:
+    """A child this check found; any other id is answered as a missing page."""
+    child = Child.objects.filter(pk=pk, tenant_id=check.tenant_id).first()
+    if child is None or not checks.check_found(check, child):
+        raise Http404("No such child in this check's results.")
+    return child
+
+
 @login_required
 @require_POST
 def check_decide(request, pk: int):
@@ -100,7 +104,14 @@ def check_decide(request, pk: int):
             )
         if action == "reopen":
             case = checks.check_reopen(check=check, by=request.user, child=child)
-            return _decided(request, check, f"{case.reference} is reopened.")
+            if cases_for_user(request.user).filter(pk=case.pk).exists():
+                return _decided(request, check, f"{case.reference} is reopened.")
+            return _decided(
+                request,
+                check,
+                "The CAF is reopened. Your agency will see it once the family's consent to share "
+                "with you is recorded: its lead professional has been asked.",
+            )
         if action == "new_episode":
             case = checks.check_new_episode(check=check, by=request.user, child=child)
             return _decided(request, check, f"New episode {case.reference} started.")
@@ -151,10 +162,10 @@ def check_new_child(request, pk: int):
 @login_required
 def check_join(request, pk: int, child_pk: int):
     check = _check_for(request, pk)
+    child = _found_child_or_404(check, child_pk)
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            child = _child_of(check, child_pk)
             checks.check_request_to_join(
                 check=check, by=request.user, child=child, message=form.cleaned_data["message"]
             )
@@ -171,7 +182,7 @@ def check_tier34_concern(request, pk: int, involvement_pk: int):
     involvement = Tier34Involvement.objects.filter(
         pk=involvement_pk, child__tenant_id=check.tenant_id
     ).first()
-    if involvement is None:
+    if involvement is None or not checks.check_found(check, involvement.child):
         raise Http404("No such involvement.")
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -216,9 +227,17 @@ def check_list(request):
     """The CAF team's live list of checks and intentions in its tenant (R-CHECK-2)."""
     if not in_caf_team(request.user):
         raise Http404
-    recent = CafCheck.objects.filter(tenant_id=request.user.tenant_id).select_related(
-        "by", "agency", "case"
-    )[:RECENT_CHECKS]
+    recent = list(
+        CafCheck.objects.filter(tenant_id=request.user.tenant_id).select_related(
+            "by", "agency", "case"
+        )[:RECENT_CHECKS]
+    )
+    access_log_record(
+        action=AccessAction.LIST,
+        user=request.user,
+        request=request,
+        detail=f"checks: {len(recent)} shown",
+    )
     return render(
         request,
         "checks/list.html",

@@ -6,10 +6,13 @@ field at fault. A check is recorded when the search runs, so the CAF team sees i
 checks as they happen (R-CHECK-2); the decision is recorded on the same row.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, User
@@ -21,7 +24,7 @@ from cafsite.errors import CafError
 from cases.identifiers import normalise_identifier
 from cases.matching import ChildQuery, Match, Strength
 from cases.models import REOPEN_WITHIN, CafCheck, Case, CaseState, CheckOutcome, Child
-from cases.permissions import agency_access_grant
+from cases.permissions import LARGEST_ID
 from cases.register import register_matches
 from cases.services import case_open, child_name_keys_refresh, child_register
 from referrals.models import SafeguardingReferral, TaskKind, Tier34Involvement
@@ -61,11 +64,17 @@ def _require_practitioner(by: User, agency: Agency) -> None:
         )
 
 
-def _require_own_open_check(check: CafCheck, by: User) -> None:
+@contextmanager
+def _deciding(check: CafCheck, by: User) -> Iterator[None]:
+    """One decision per check: inside one transaction the check's row is locked and read
+    again, so of two decisions sent at once the second finds the first recorded."""
     if check.by_id != by.pk:
         raise CheckError("Only the person who made this check can decide what follows.")
-    if check.outcome != CheckOutcome.PENDING:
-        raise CheckError("A decision has already been recorded for this check.")
+    with transaction.atomic(), acting_as(by, agency_id=check.agency_id):
+        locked = CafCheck.objects.select_for_update().get(pk=check.pk)
+        if locked.outcome != CheckOutcome.PENDING:
+            raise CheckError("A decision has already been recorded for this check.")
+        yield
 
 
 def check_query(check: CafCheck) -> ChildQuery:
@@ -120,30 +129,62 @@ def check_search(
     )
     matches = register_matches(tenant_id=by.tenant_id, query=check_query(check))
     check.match_count = len(matches)
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), acting_as(by, agency_id=agency.pk):
         check.save()
         access_log_record(
             action=AccessAction.SEARCH,
             user=by,
             request=request,
+            agency_id=agency.pk,
             detail=f"CAF check {check.pk}: {len(matches)} match(es)",
         )
     return check, matches
 
 
-def check_matches(*, check: CafCheck, by: User) -> list[Match]:
-    """The matches of a recorded check, for its author and the CAF team."""
+def check_matches(*, check: CafCheck, by: User, request=None) -> list[Match]:
+    """The matches of a recorded check, for its author and the CAF team. Showing them shows
+    children, so each showing is in the access log."""
     if not check_visible_to(check, by):
         raise CheckError("Check not found.")
-    return register_matches(tenant_id=check.tenant_id, query=check_query(check))
+    matches = register_matches(tenant_id=check.tenant_id, query=check_query(check))
+    access_log_record(
+        action=AccessAction.SEARCH,
+        user=by,
+        request=request,
+        agency_id=check.agency_id if check.by_id == by.pk else None,
+        detail=f"CAF check {check.pk} results: "
+        + ", ".join(f"child {m.record.pk}" for m in matches)[:400],
+    )
+    return matches
 
 
 def check_visible_to(check: CafCheck, user: User) -> bool:
+    """The person who made a check sees it, and the CAF team (R-CHECK-2); nobody else."""
     if user.tenant_id != check.tenant_id or not user.has_dbs_check:
         return False
     if check.by_id == user.pk:
         return True
     return in_caf_team(user)
+
+
+def get_check_for_user(user: User, pk, *, request=None) -> CafCheck:
+    """The check ``pk`` if ``user`` may see it; otherwise Http404, exactly as for a missing
+    check. A refusal is logged under the tenant that owns the check."""
+    check = None
+    if str(pk).isdigit() and int(str(pk)) <= LARGEST_ID:
+        check = (
+            CafCheck.objects.select_related("by", "agency", "case", "child").filter(pk=pk).first()
+        )
+    if check is None or not check_visible_to(check, user):
+        access_log_record(
+            action=AccessAction.DENIED,
+            user=user,
+            request=request,
+            tenant_id=check.tenant_id if check else None,
+            detail=f"check {str(pk)[:40]} not found or not permitted",
+        )
+        raise Http404("No such check.")
+    return check
 
 
 def age_out_of_scope(check: CafCheck, child: Child | None = None) -> bool:
@@ -155,14 +196,17 @@ def age_out_of_scope(check: CafCheck, child: Child | None = None) -> bool:
     return relativedelta(timezone.localdate(), born).years >= limit
 
 
-def _matched_child(check: CafCheck, child: Child) -> None:
-    """A decision about a child must be about one this check found."""
+def check_found(check: CafCheck, child: Child) -> bool:
+    """Whether ``child`` is among what this check found: the only children a decision (or a
+    page of the decision) may be about."""
     if child.tenant_id != check.tenant_id or child.merged_into_id is not None:
-        raise CheckError("Choose a child from the search results.", field="child")
-    found = {
-        m.record.pk for m in register_matches(tenant_id=check.tenant_id, query=check_query(check))
-    }
-    if child.pk not in found:
+        return False
+    found = register_matches(tenant_id=check.tenant_id, query=check_query(check))
+    return child.pk in {m.record.pk for m in found}
+
+
+def _matched_child(check: CafCheck, child: Child) -> None:
+    if not check_found(check, child):
         raise CheckError("Choose a child from the search results.", field="child")
 
 
@@ -173,6 +217,13 @@ def _decide(check: CafCheck, outcome: CheckOutcome, *, child=None, case=None, no
     check.case = case
     check.note = note
     check.save(update_fields=["outcome", "decided_at", "child", "case", "note"])
+
+
+def _agency_of(contact: User, case: Case) -> Agency:
+    """The agency a case's contact works for: the assessor's agency until a lead is agreed."""
+    if case.lead_professional_id:
+        return contact.memberships.exclude(role=Role.TENANT_ADMIN).first().agency
+    return case.assessor_agency
 
 
 def _latest_case(child: Child) -> Case | None:
@@ -198,8 +249,7 @@ def check_start_new_caf(
 ) -> Case:
     """No CAF exists: log the intention to start one (R-CHECK-2). Either a matched child with
     no CAF, or a new child added to the register after a duplicate check."""
-    _require_own_open_check(check, by)
-    with transaction.atomic(), acting_as(by):
+    with _deciding(check, by):
         if child is not None:
             _matched_child(check, child)
             _stop_if_tier34(child)
@@ -243,35 +293,29 @@ def check_start_new_caf(
 def check_request_to_join(*, check: CafCheck, by: User, child: Child, message: str = ""):
     """An open CAF exists: ask its lead professional (or assessor) to let this practitioner
     join the team or add needs (R-CHECK-3). They get a task; no case content is shown."""
-    _require_own_open_check(check, by)
-    _matched_child(check, child)
-    case = _latest_case(child)
-    if case is None or not case.is_open:
-        raise CheckError("This child has no open CAF to join.", field="child")
-    from consent.services import agency_excluded  # consent builds on cases
+    with _deciding(check, by):
+        _matched_child(check, child)
+        case = _latest_case(child)
+        if case is None or not case.is_open:
+            raise CheckError("This child has no open CAF to join.", field="child")
+        from consent.services import agency_excluded  # consent builds on cases
 
-    if agency_excluded(case, check.agency) and case.state not in (
-        CaseState.INTENTION_LOGGED,
-        CaseState.CONSENT,
-    ):
-        raise CheckError(
-            "The family has not agreed to share this CAF with your agency. Contact the lead "
-            "professional by phone or email; they cannot add you without new consent.",
-            field="child",
-        )
-    contact = case.contact
-    contact_agency = (
-        contact.memberships.exclude(role=Role.TENANT_ADMIN).first().agency
-        if case.lead_professional_id
-        else case.assessor_agency
-    )
-    with transaction.atomic(), acting_as(by):
+        if agency_excluded(case, check.agency) and case.state not in (
+            CaseState.INTENTION_LOGGED,
+            CaseState.CONSENT,
+        ):
+            raise CheckError(
+                "The family has not agreed to share this CAF with your agency. Contact the lead "
+                "professional by phone or email; they cannot add you without new consent.",
+                field="child",
+            )
+        contact = case.contact
         task = task_create(
             kind=TaskKind.JOIN_REQUEST,
             by=by,
             from_agency=check.agency,
             assigned_to=contact,
-            assigned_agency=contact_agency,
+            assigned_agency=_agency_of(contact, case),
             child=child,
             case=case,
             message=message.strip(),
@@ -282,54 +326,64 @@ def check_request_to_join(*, check: CafCheck, by: User, child: Child, message: s
 
 def check_reopen(*, check: CafCheck, by: User, child: Child) -> Case:
     """The CAF closed less than 6 months ago: reopen it without a new assessment (R-CHECK-4).
-    The practitioner's agency joins the case."""
-    _require_own_open_check(check, by)
-    _matched_child(check, child)
-    case = _latest_case(child)
-    if case is None or case.state != CaseState.CLOSED or case.closed_on is None:
-        raise CheckError("This child has no closed CAF to reopen.", field="child")
-    from consent.selectors import current_consent
-    from consent.services import agency_excluded
 
-    if current_consent(case) is not None and agency_excluded(case, check.agency):
-        raise CheckError(
-            "The family has not agreed to share this CAF with your agency: contact the lead "
-            "professional, who can reopen it.",
-            field="child",
-        )
-    today = timezone.localdate()
-    if case.closed_on + REOPEN_WITHIN < today:
-        raise CheckError(
-            "This CAF closed more than 6 months ago: start a new episode instead.", field="child"
-        )
-    with transaction.atomic(), acting_as(by):
+    Access follows consent, never the reopening itself (R-CONSENT-4): if the current consent
+    covers the practitioner's agency, the agency joins the case through a consent grant;
+    otherwise (no consent, withdrawn, refused, not naming the agency, or excluding it) the
+    case reopens waiting for consent, the practitioner sees only what the check shows, and
+    the lead professional (or assessor) is asked to record the family's consent again.
+    """
+    from consent.services import reopening_agency_admit  # consent builds on cases
+
+    with _deciding(check, by):
+        _matched_child(check, child)
+        case = _latest_case(child)
+        if case is None or case.state != CaseState.CLOSED or case.closed_on is None:
+            raise CheckError("This child has no closed CAF to reopen.", field="child")
+        today = timezone.localdate()
+        if case.closed_on + REOPEN_WITHIN < today:
+            raise CheckError(
+                "This CAF closed more than 6 months ago: start a new episode instead.",
+                field="child",
+            )
         case.state = CaseState.DELIVERY
         case.reopened_on = today
         case.closed_on = None
         case.full_clean()
         case.save(update_fields=["state", "reopened_on", "closed_on", "updated_at"])
-        agency_access_grant(case=case, agency=check.agency)
+        if not reopening_agency_admit(case=case, agency=check.agency, by=by):
+            contact = case.contact
+            task_create(
+                kind=TaskKind.CONSENT_NEEDED,
+                by=by,
+                from_agency=check.agency,
+                assigned_to=contact,
+                assigned_agency=_agency_of(contact, case),
+                child=child,
+                case=case,
+                message=f"{check.agency} reopened this CAF and needs the family's consent to "
+                "share it with them.",
+            )
         _decide(check, CheckOutcome.REOPENED, child=child, case=case)
         return case
 
 
 def check_new_episode(*, check: CafCheck, by: User, child: Child) -> Case:
     """The CAF closed longer ago: a new episode, linked to the child's history (R-CHECK-4)."""
-    _require_own_open_check(check, by)
-    _matched_child(check, child)
-    _stop_if_tier34(child)
-    previous = _latest_case(child)
-    if previous is None or previous.is_open:
-        raise CheckError("A new episode follows a closed CAF.", field="child")
-    if previous.state == CaseState.CLOSED and previous.closed_on + REOPEN_WITHIN >= (
-        timezone.localdate()
-    ):
-        raise CheckError(
-            "This CAF closed less than 6 months ago: reopen it instead.", field="child"
-        )
-    if age_out_of_scope(check, child):
-        raise CheckError("This young person is older than a CAF covers.", field="child")
-    with transaction.atomic(), acting_as(by):
+    with _deciding(check, by):
+        _matched_child(check, child)
+        _stop_if_tier34(child)
+        previous = _latest_case(child)
+        if previous is None or previous.is_open:
+            raise CheckError("A new episode follows a closed CAF.", field="child")
+        if previous.state == CaseState.CLOSED and previous.closed_on + REOPEN_WITHIN >= (
+            timezone.localdate()
+        ):
+            raise CheckError(
+                "This CAF closed less than 6 months ago: reopen it instead.", field="child"
+            )
+        if age_out_of_scope(check, child):
+            raise CheckError("This young person is older than a CAF covers.", field="child")
         case = case_open(
             child=child, assessor_agency=check.agency, by=by, previous_episode=previous
         )
@@ -341,13 +395,12 @@ def check_register_tier34_concern(
     *, check: CafCheck, by: User, involvement: Tier34Involvement, message: str
 ):
     """A Tier 3/4 service is involved: no CAF; the concern goes to its keyworker (R-CHECK-5)."""
-    _require_own_open_check(check, by)
-    _matched_child(check, involvement.child)
-    if involvement.ended_on is not None:
-        raise CheckError("That involvement has ended.", field="involvement")
-    if not message.strip():
-        raise CheckError("Describe your concern for the keyworker.", field="message")
-    with transaction.atomic(), acting_as(by):
+    with _deciding(check, by):
+        _matched_child(check, involvement.child)
+        if involvement.ended_on is not None:
+            raise CheckError("That involvement has ended.", field="involvement")
+        if not message.strip():
+            raise CheckError("Describe your concern for the keyworker.", field="message")
         task = task_create(
             kind=TaskKind.TIER34_CONCERN,
             by=by,
@@ -372,15 +425,14 @@ def check_record_child_protection(
 ) -> SafeguardingReferral:
     """A child protection concern stops the CAF: record the safeguarding referral made, and
     flag the child's open case if there is one (R-CHECK-6)."""
-    _require_own_open_check(check, by)
-    if child is not None:
-        _matched_child(check, child)
-    if not referred_to.strip():
-        raise CheckError("Enter who the referral was made to.", field="referred_to")
-    if referred_on > timezone.localdate():
-        raise CheckError("The referral date cannot be in the future.", field="referred_on")
-    case = _latest_case(child) if child else None
-    with transaction.atomic(), acting_as(by):
+    with _deciding(check, by):
+        if child is not None:
+            _matched_child(check, child)
+        if not referred_to.strip():
+            raise CheckError("Enter who the referral was made to.", field="referred_to")
+        if referred_on > timezone.localdate():
+            raise CheckError("The referral date cannot be in the future.", field="referred_on")
+        case = _latest_case(child) if child else None
         referral = SafeguardingReferral(
             tenant_id=check.tenant_id,
             child=child,
@@ -399,10 +451,9 @@ def check_record_child_protection(
 
 def check_out_of_scope(*, check: CafCheck, by: User) -> CafCheck:
     """Record that the young person is older than a CAF covers (R-CHECK-8)."""
-    _require_own_open_check(check, by)
-    if not age_out_of_scope(check):
-        raise CheckError("This child is within the age range for a CAF.", field="date_of_birth")
-    with transaction.atomic(), acting_as(by):
+    with _deciding(check, by):
+        if not age_out_of_scope(check):
+            raise CheckError("This child is within the age range for a CAF.", field="date_of_birth")
         _decide(check, CheckOutcome.OUT_OF_SCOPE)
         return check
 

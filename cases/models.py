@@ -200,9 +200,22 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-intention_logged_at", "-id"]
+        constraints = [
+            # Two "new episode" decisions at once must not open two CAFs for one child.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=~Q(state__in=["closed", "archived"]),
+                name="one_open_case_per_child",
+                violation_error_message="This child already has an open CAF.",
+            ),
+        ]
         indexes = [
             models.Index(fields=["tenant", "state"], name="case_tenant_state"),
             models.Index(fields=["assessor", "-intention_logged_at"], name="case_assessor_recent"),
+            # Lists of visible cases are read newest first, a page at a time (keyset).
+            models.Index(
+                fields=["tenant", "-intention_logged_at", "-id"], name="case_tenant_recent"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,13 @@ from django.shortcuts import render
 
 from audit.models import AccessAction
 from audit.services import access_log_record
-from cases.permissions import CHANGE, cases_for_user, get_case_for_user
+from cases.permissions import (
+    CHANGE,
+    case_access_record,
+    cases_for_user,
+    get_case_for_user,
+    user_may,
+)
 from consent.models import ConsentGrant
 from consent.selectors import (
     confidential_notes_for,
@@ -22,6 +28,14 @@ def home(request):
     # One row more than shown tells whether there are more, without counting the table.
     assessing = list(visible.filter(assessor=request.user)[: WORKLIST_LENGTH + 1])
     agency_cases = list(visible.exclude(assessor=request.user)[: WORKLIST_LENGTH + 1])
+    shown = assessing[:WORKLIST_LENGTH] + agency_cases[:WORKLIST_LENGTH]
+    if shown:
+        access_log_record(
+            action=AccessAction.LIST,
+            user=request.user,
+            request=request,
+            detail="home worklists: " + ", ".join(case.reference for case in shown),
+        )
     return render(
         request,
         "cases/home.html",
@@ -40,7 +54,7 @@ def home(request):
 @login_required
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk, request=request)
-    access_log_record(action=AccessAction.VIEW, user=request.user, request=request, case=case)
+    case_access_record(user=request.user, case=case, request=request)
     consent = current_consent(case)
     grants = ConsentGrant.objects.filter(consent__case=case).select_related("agency", "consent")
     return render(
@@ -49,7 +63,7 @@ def case_detail(request, pk: int):
         {
             "case": case,
             "child": case.child,
-            "can_change": cases_for_user(request.user, CHANGE).filter(pk=case.pk).exists(),
+            "can_change": user_may(request.user, case, CHANGE),
             "consent": consent,
             "consent_due": consent_due_for_review(consent),
             "named": consent.agencies.select_related("agency") if consent else [],

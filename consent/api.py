@@ -1,6 +1,7 @@
 """Consent over the API: actions on a case, through the same services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -8,8 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from agencies.models import Agency
-from agencies.roles import in_caf_team
+from agencies.models import Agency, Role
+from agencies.roles import in_caf_team, in_caf_team_as
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
 from cafsite.idempotency import KEY_LENGTH
 from cafsite.uploads import UploadError, checked_document
@@ -28,6 +31,13 @@ from consent.selectors import confidential_notes_for, refusal_patterns
 from consent.views import scan_response
 
 
+class TenantAgencyField(serializers.PrimaryKeyRelatedField):
+    """An agency of the case's own tenant: another tenant's id is answered as a missing one."""
+
+    def get_queryset(self):
+        return Agency.objects.filter(tenant_id=self.context.get("tenant_id"))
+
+
 class ConsentInSerializer(serializers.Serializer):
     given_by = serializers.ChoiceField(choices=ConsentGiver.choices)
     giver_name = serializers.CharField(max_length=200)
@@ -36,9 +46,7 @@ class ConsentInSerializer(serializers.Serializer):
     to_undertake = serializers.BooleanField()
     to_record = serializers.BooleanField()
     share_scope = serializers.ChoiceField(choices=ShareScope.choices)
-    agencies = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), many=True, required=False
-    )
+    agencies = TenantAgencyField(queryset=Agency.objects.all(), many=True, required=False)
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     signed_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     signed_on = serializers.DateField()
@@ -85,9 +93,7 @@ class ConsentOutSerializer(serializers.ModelSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.all(), required=False, allow_null=True
-    )
+    agency = TenantAgencyField(queryset=Agency.objects.all(), required=False, allow_null=True)
     on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True)
 
@@ -150,8 +156,8 @@ class ConsentActionsMixin:
     def _case_for_change(self, pk):
         return get_case_for_user(self.request.user, pk, CHANGE, request=self.request)
 
-    def _input(self, serializer_class):
-        data = serializer_class(data=self.request.data)
+    def _input(self, serializer_class, case):
+        data = serializer_class(data=self.request.data, context={"tenant_id": case.tenant_id})
         data.is_valid(raise_exception=True)
         validated = dict(data.validated_data)
         if "idempotency_key" in data.fields and not validated.get("idempotency_key"):
@@ -162,7 +168,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def consent(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(ConsentInSerializer)
+        data = self._input(ConsentInSerializer, case)
         consent = _run(lambda: services.consent_record(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data, status=status.HTTP_201_CREATED)
 
@@ -185,7 +191,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"], url_path="consent/withdraw")
     def consent_withdraw(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(WithdrawSerializer)
+        data = self._input(WithdrawSerializer, case)
         consent = _run(lambda: services.consent_withdraw(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data)
 
@@ -195,7 +201,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def refusal(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(RefusalSerializer)
+        data = self._input(RefusalSerializer, case)
         refusal = _run(lambda: services.refusal_record(case=case, by=request.user, **data))
         return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
 
@@ -205,7 +211,7 @@ class ConsentActionsMixin:
     @action(detail=True, methods=["post"])
     def sharing(self, request, pk=None):
         case = self._case_for_change(pk)
-        data = self._input(SharingSerializer)
+        data = self._input(SharingSerializer, case)
         decision = _run(
             lambda: services.sharing_decision_record(case=case, by=request.user, **data)
         )
@@ -221,7 +227,7 @@ class ConsentActionsMixin:
         """Your own confidential notes on the case; nobody else's."""
         case = self._case_for_change(pk)
         if request.method == "POST":
-            data = self._input(NoteSerializer)
+            data = self._input(NoteSerializer, case)
             services.confidential_note_add(case=case, by=request.user, **data)
         return Response(NoteSerializer(confidential_notes_for(case, request.user), many=True).data)
 
@@ -264,6 +270,22 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = RefusalOutSerializer
     pagination_class = None
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The CAF team's surface: anyone else finds nothing here, as for a missing page.
+        if not in_caf_team(request.user):
+            raise Http404
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            action=AccessAction.LIST,
+            user=request.user,
+            request=request,
+            detail=f"API refusals: {len(response.data)} shown",
+        )
+        return response
+
     def get_queryset(self):
         user = self.request.user
         if not in_caf_team(user):
@@ -280,13 +302,15 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=EscalateSerializer, responses={201: None})
     @action(detail=False, methods=["post"])
     def escalate(self, request):
+        if not in_caf_team_as(request.user, Role.CAF_COORDINATOR, Role.MANAGER):
+            raise Http404
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        chosen = list(
-            ConsentRefusal.objects.filter(
-                pk__in=data.validated_data["refusals"], tenant_id=request.user.tenant_id
-            )
-        )
+        asked = set(data.validated_data["refusals"])
+        chosen = list(ConsentRefusal.objects.filter(pk__in=asked, tenant_id=request.user.tenant_id))
+        if len(chosen) != len(asked):
+            # Another tenant's refusal is answered exactly as a missing one.
+            raise ValidationError({"refusals": ["Refusal not found."]})
         escalation = services.refusal_escalate(
             by=request.user,
             refusals=chosen,

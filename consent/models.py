@@ -66,7 +66,14 @@ class Consent(models.Model):
                 condition=Q(given_by="child") | ~Q(relationship=""),
                 name="consent_parent_has_relationship",
                 violation_error_message="Record the relationship to the child.",
-            )
+            ),
+            # Two consents recorded at once must not both stay current (R-CONSENT-5).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="one_current_consent_per_case",
+                violation_error_message="This case already has a current consent.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,15 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Role, User
-from agencies.roles import caf_team_of, has_role
+from agencies.roles import caf_team_of, in_caf_team_as
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cafsite.idempotency import once
 from cafsite.uploads import checked_document
-from cases.models import Case, CaseState
+from cases.models import Case, CaseGroupObjectPermission, CaseState
 from cases.permissions import (
     CHANGE,
     VIEW,
+    acting_agency_id,
     agency_access_grant,
     agency_access_revoke,
     cases_for_user,
@@ -57,6 +58,16 @@ def _require_open_case(case: Case, doing: str) -> None:
     (R-CHECK-4)."""
     if not case.is_open:
         raise ConsentError(f"This case is closed: reopen it before {doing}.")
+
+
+def _acting(by: User, case: Case):
+    """The audit context of a write on ``case``: by whom, for which agency."""
+    return acting_as(by, agency_id=acting_agency_id(by, case))
+
+
+def _lock(case: Case) -> Case:
+    """Take the case row's lock: writes that decide who sees it queue one behind the other."""
+    return Case.objects.select_for_update().get(pk=case.pk)
 
 
 def _base_agencies(case: Case) -> set[int]:
@@ -107,6 +118,21 @@ def _grant(consent: Consent, agencies) -> None:
         # Consent lets an agency see the case; working on it comes with joining the TAC.
         agency_access_grant(case=consent.case, agency=agency, perms=(VIEW,))
         ConsentGrant.objects.create(consent=consent, agency=agency)
+
+
+def _end_consent_access(case: Case, *, keep: set[int]) -> None:
+    """End every consent grant of the case, whichever consent gave it, and every permission
+    row of an agency other than ``keep``: after a whole withdrawal nobody sees the case
+    through consent, even if two consents were once current together (R-CONSENT-5)."""
+    _revoke(
+        ConsentGrant.objects.filter(consent__case=case, revoked_at__isnull=True).select_related(
+            "agency", "consent__case"
+        ),
+        keep=keep,
+    )
+    CaseGroupObjectPermission.objects.filter(content_object=case).exclude(
+        group__agency__in=keep
+    ).delete()
 
 
 def _revoke(grants, *, keep: set[int]) -> None:
@@ -167,14 +193,15 @@ def consent_record(
     if scan:
         scan = checked_document(scan, field="scan")  # PDF, JPEG or PNG by content; size
     base = _base_agencies(case)
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), _acting(by, case):
+        _require_open_case(_lock(case), "recording consent")  # a refusal may have just closed it
         previous = current_consent(case)
         if previous is not None:
             previous.withdrawn_on = timezone.localdate()
             previous.withdrawn_by = by
             previous.withdrawal_note = "Replaced by a new consent."
             previous.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_note"])
-            _revoke(previous.grants.filter(revoked_at__isnull=True), keep=base)
+            _end_consent_access(case, keep=base)
         consent = Consent(
             case=case,
             given_by=given_by,
@@ -220,20 +247,24 @@ def consent_withdraw(
     """Withdraw consent, whole or for one agency: access ends at once; what was shared stays
     on record as shared (R-CONSENT-5)."""
     _require_case_worker(case, by)
-    consent = current_consent(case)
-    if consent is None:
-        raise ConsentError("There is no consent to withdraw.")
+    if agency is not None and agency.tenant_id != case.tenant_id:
+        # Another tenant's agency is answered exactly as a missing one.
+        raise ConsentError("Choose an agency of this area.", field="agency")
     if on > timezone.localdate():
         raise ConsentError("The date cannot be in the future.", field="on")
     base = _base_agencies(case)
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), _acting(by, case):
+        _lock(case)
+        consent = current_consent(case)
+        if consent is None:
+            raise ConsentError("There is no consent to withdraw.")
         active = consent.grants.filter(revoked_at__isnull=True).select_related("agency", "consent")
         if agency is None:
             consent.withdrawn_on = on
             consent.withdrawn_by = by
             consent.withdrawal_note = note.strip()
             consent.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_note"])
-            _revoke(active, keep=base)
+            _end_consent_access(case, keep=base)
             return consent
         if agency.pk in base:
             raise ConsentError(
@@ -248,6 +279,34 @@ def consent_withdraw(
         row.withdrawn_on = on
         row.save(update_fields=["excluded", "withdrawn_on"])
         return consent
+
+
+def consent_covers(consent: Consent | None, agency: Agency) -> bool:
+    """Whether ``consent`` lets ``agency`` see the case: it names the agency, or shares with
+    all agencies but some and this one is not among them or withdrawn (R-CONSENT-4)."""
+    if consent is None or consent.share_scope == ShareScope.NONE:
+        return False
+    row = consent.agencies.filter(agency=agency).first()
+    if consent.share_scope == ShareScope.ALL_EXCEPT:
+        return row is None or (not row.excluded and row.withdrawn_on is None)
+    return row is not None and not row.excluded and row.withdrawn_on is None
+
+
+def reopening_agency_admit(*, case: Case, agency: Agency, by: User) -> bool:
+    """The agency that reopened a CAF (R-CHECK-4) joins it like any other agency: through a
+    grant of the current consent, if that consent covers it. Returns whether it sees the case;
+    if not, the case waits for new consent. Called inside the reopening's transaction."""
+    if agency.tenant_id != case.tenant_id:
+        raise ConsentError("Choose an agency of this area.", field="agency")
+    if agency.pk in _base_agencies(case):
+        return True
+    consent = current_consent(case)
+    if not consent_covers(consent, agency):
+        return False
+    if not consent.grants.filter(agency=agency, revoked_at__isnull=True).exists():
+        with acting_as(by, agency_id=agency.pk):
+            _grant(consent, [agency])
+    return True
 
 
 def agency_excluded(case: Case, agency: Agency) -> bool:
@@ -281,7 +340,8 @@ def refusal_record(
     if current_consent(case) is not None:
         raise ConsentError("Consent is on record: withdraw it rather than record a refusal.")
     child = case.child
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), _acting(by, case):
+        _require_open_case(_lock(case), "recording a refusal")  # one refusal closes it once
         refusal = ConsentRefusal(
             tenant_id=case.tenant_id,
             case=case,
@@ -310,7 +370,7 @@ def refusal_escalate(
     *, by: User, refusals: list[ConsentRefusal], pattern: str, escalated_to: str, reason: str
 ) -> RefusalEscalation:
     """The CAF team escalates a pattern of refusals to social care, recorded (R-CONSENT-7)."""
-    if not has_role(by, Role.CAF_COORDINATOR) and not has_role(by, Role.MANAGER):
+    if not in_caf_team_as(by, Role.CAF_COORDINATOR, Role.MANAGER):
         raise ConsentError("Only the CAF team can escalate refusals.")
     if not refusals:
         raise ConsentError("Choose the refusals that form the pattern.", field="refusals")
@@ -366,7 +426,7 @@ def sharing_decision_record(
             "There is no consent to share on record: choose a ground for sharing without it.",
             field="ground",
         )
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), _acting(by, case):
         decision = SharingDecision(
             case=case,
             ground=ground,
@@ -403,7 +463,7 @@ def assessment_start(*, case: Case, by: User) -> Case:
         raise ConsentError("Record the family's consent before starting the assessment.")
     if case.state not in (CaseState.INTENTION_LOGGED, CaseState.CONSENT):
         raise ConsentError("The assessment has already started.")
-    with transaction.atomic(), acting_as(by):
+    with transaction.atomic(), _acting(by, case):
         case.state = CaseState.ASSESSMENT
         case.assessment_started_on = timezone.localdate()
         case.save(update_fields=["state", "assessment_started_on", "updated_at"])

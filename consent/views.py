@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Role
-from agencies.roles import has_role, in_caf_team
+from agencies.roles import in_caf_team, in_caf_team_as
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError, add_error_to_form
 from cafsite.uploads import CONTENT_TYPES, sniffed_extension
-from cases.permissions import CHANGE, get_case_for_user
+from cases.permissions import CHANGE, case_access_record, get_case_for_user
 from consent import services
 from consent.forms import (
     ConsentForm,
@@ -181,8 +181,8 @@ def consent_pdf(request, pk: int):
         },
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    access_log_record(
-        action=AccessAction.PRINT, user=request.user, request=request, case=case, detail="consent"
+    case_access_record(
+        user=request.user, case=case, request=request, action=AccessAction.PRINT, detail="consent"
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.reference}-consent.pdf"'
@@ -205,11 +205,11 @@ def scan_response(request, case, consent_pk: int) -> FileResponse:
     if extension is None:
         handle.close()
         raise Http404("No scan on record.")
-    access_log_record(
-        action=AccessAction.EXPORT,
+    case_access_record(
         user=request.user,
-        request=request,
         case=case,
+        request=request,
+        action=AccessAction.EXPORT,
         detail=f"consent scan {consent.pk}",
     )
     response = FileResponse(
@@ -254,6 +254,12 @@ def refusals(request):
         if chosen["date_to"]:
             refusals_in_tenant = refusals_in_tenant.filter(refused_on__lte=chosen["date_to"])
     rows = list(refusals_in_tenant[:REFUSALS_SHOWN])
+    access_log_record(
+        action=AccessAction.LIST,
+        user=request.user,
+        request=request,
+        detail=f"refusals: {len(rows)} shown",
+    )
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ids = [int(i) for i in form.cleaned_data["refusals"].split(",") if i.strip().isdigit()]
@@ -279,7 +285,6 @@ def refusals(request):
             "patterns": refusal_patterns(request.user.tenant_id, rows),
             "form": form,
             "filters": filters,
-            "can_escalate": has_role(request.user, Role.CAF_COORDINATOR)
-            or has_role(request.user, Role.MANAGER),
+            "can_escalate": in_caf_team_as(request.user, Role.CAF_COORDINATOR, Role.MANAGER),
         },
     )

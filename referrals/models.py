@@ -72,6 +72,7 @@ class SafeguardingReferral(models.Model):
 class TaskKind(models.TextChoices):
     JOIN_REQUEST = "join_request", "Request to join the team or add needs"
     TIER34_CONCERN = "tier34_concern", "Concern for a child you are keyworker for"
+    CONSENT_NEEDED = "consent_needed", "A reopened CAF needs the family's consent to share"
 
 
 class Task(models.Model):

@@ -203,10 +203,24 @@ def test_closed_recently_is_reopened_without_a_new_assessment(world, login):
     assert case.state == CaseState.DELIVERY and case.closed_on is None
     assert case.reopened_on == timezone.localdate()
     assert Case.objects.filter(child=case.child).count() == 1
-    assert client.get(f"/cases/{case.pk}/").status_code == 200  # the police joined
     assert ChangeLogEntry.objects.filter(
         case_id=case.pk, actor=world.a.users["police_practitioner"]
     ).exists()
+
+
+def test_reopening_without_consent_waits_for_it_and_asks_the_contact(world, login):
+    # The family never consented to share with the police: reopening gives them nothing
+    # beyond what the check shows, and the assessor is asked to record consent again.
+    close_case(world.a.case, months_ago=2)
+    client = login(world.a.users["police_practitioner"])
+    check, _ = search(client, **jamie(world))
+
+    client.post(f"/checks/{check.pk}/decide/", {"action": "reopen", "child": world.a.case.child_id})
+
+    assert client.get(f"/cases/{world.a.case.pk}/").status_code == 404
+    task = Task.objects.get(case=world.a.case, kind=TaskKind.CONSENT_NEEDED)
+    assert task.assigned_to == world.a.users["assessor"]
+    assert world.a.case.child.family_name in client.get(f"/checks/{check.pk}/").content.decode()
 
 
 def test_closed_long_ago_starts_a_linked_episode_and_cannot_be_reopened(world, login):

@@ -146,7 +146,9 @@ def test_reopen_through_the_api(world):
     )
 
     assert response.status_code == 200
-    assert client.get(f"/api/cases/{world.a.case.pk}/").status_code == 200
+    assert Case.objects.get(pk=world.a.case.pk).state == CaseState.DELIVERY
+    # No consent covers the police: reopening does not let them in.
+    assert client.get(f"/api/cases/{world.a.case.pk}/").status_code == 404
 
 
 def test_checks_are_listed_to_their_author_and_the_caf_team_only(world):

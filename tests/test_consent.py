@@ -14,7 +14,13 @@ from rest_framework.test import APIClient
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
 from cases.models import Case, CaseState, Child
 from consent.models import Consent, ConsentRefusal, RefusalEscalation, SharingDecision
-from consent.services import ConsentError, consent_record, consent_withdraw, refusal_record
+from consent.services import (
+    ConsentError,
+    consent_record,
+    consent_withdraw,
+    fraser_check,
+    refusal_record,
+)
 
 TODAY = timezone.localdate()
 
@@ -187,11 +193,15 @@ def test_competent_child_refusal_blocks_parental_consent(world):
     refusal_record(
         case=world.a.case, by=world.a.users["assessor"], refused_by="child", refused_on=TODAY
     )
-    with pytest.raises(ConsentError, match="cannot be recorded instead"):
-        record(world)
-    assert not Consent.objects.exists()
     world.a.case.refresh_from_db()
-    assert world.a.case.state == CaseState.CLOSED  # the refusal ended the episode
+    # The refusal ended the episode, which takes no consent now; and were it reopened, still
+    # no parent's consent in place of the child's.
+    with pytest.raises(ConsentError, match="closed"):
+        record(world)
+    with pytest.raises(ConsentError, match="cannot be recorded instead"):
+        fraser_check(case=world.a.case, given_by="parent", on=TODAY, competence_evidence="")
+    assert not Consent.objects.exists()
+    assert world.a.case.state == CaseState.CLOSED
 
 
 def test_no_assessment_without_consent_through_pages_and_api(world, login):
@@ -416,7 +426,7 @@ def test_consent_over_two_years_old_is_due_for_review(world, login):
     assert "Consent due for review" not in colleague
 
 
-def test_excluded_agency_cannot_reopen_the_case_into_its_own_hands(world, login):
+def test_excluded_agency_reopens_the_case_but_not_into_its_own_hands(world, login):
     record(world, agencies=[world.a.police])
     Case.objects.filter(pk=world.a.case.pk).update(
         state=CaseState.CLOSED, closed_on=TODAY - relativedelta(months=1)
@@ -436,5 +446,31 @@ def test_excluded_agency_cannot_reopen_the_case_into_its_own_hands(world, login)
         f"{check_url}decide/", {"action": "reopen", "child": world.a.case.child_id}, follow=True
     )
 
-    assert "has not agreed to share this CAF with your agency" in response.content.decode()
+    assert response.status_code == 200
+    assert Case.objects.get(pk=world.a.case.pk).state == CaseState.DELIVERY
     assert client.get(f"/cases/{world.a.case.pk}/").status_code == 404
+    assert not world.a.case.consents.get().grants.filter(agency=world.a.police).exists()
+
+
+def test_agency_the_consent_names_joins_a_reopened_case_through_a_consent_grant(world, login):
+    consent = record(world, scope="named_only", agencies=[world.a.police])
+    Case.objects.filter(pk=world.a.case.pk).update(
+        state=CaseState.CLOSED, closed_on=TODAY - relativedelta(months=1)
+    )
+    police = login(world.a.users["police_practitioner"])
+    check_url = police.post(
+        "/checks/new/",
+        {
+            "agency": world.a.police.pk,
+            "given_name": "Jamie",
+            "family_name": world.a.case.child.family_name,
+            "date_of_birth": "17/5/2015",
+        },
+    )["Location"]
+
+    police.post(f"{check_url}decide/", {"action": "reopen", "child": world.a.case.child_id})
+
+    assert police.get(f"/cases/{world.a.case.pk}/").status_code == 200
+    assert consent.grants.filter(agency=world.a.police, revoked_at__isnull=True).exists()
+    consent_withdraw(case=world.a.case, by=world.a.users["assessor"], on=TODAY)
+    assert police.get(f"/cases/{world.a.case.pk}/").status_code == 404

@@ -3,7 +3,7 @@ or refusal (R-CHECK-4: reopening is the way back)."""
 
 import re
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connections, transaction
@@ -11,7 +11,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.models import CaseState
+from cases.models import CaseState, Gender
+from cases.services import case_open, child_register
 from consent.models import ConfidentialNote, Consent, ConsentRefusal, SharingDecision
 from consent.services import (
     ConsentError,
@@ -162,10 +163,16 @@ def test_api_submissions_without_a_key_are_each_recorded(world):
 
 
 def test_a_key_used_on_another_case_is_a_400_not_that_cases_record(world):
-    from cases.services import case_open
-
     assessor = world.a.users["assessor"]
-    other = case_open(child=world.a.case.child, assessor_agency=world.a.school, by=assessor)
+    sibling = child_register(
+        by=assessor,
+        given_name="Alex",
+        family_name="Northson",
+        date_of_birth=date(2017, 2, 3),
+        gender=Gender.NOT_KNOWN,
+        postcode="NS1 1AA",
+    )
+    other = case_open(child=sibling, assessor_agency=world.a.school, by=assessor)
     client = api(assessor)
     client.post(
         f"/api/cases/{world.a.case.pk}/sharing/",

@@ -1,7 +1,6 @@
 """The existing-CAF check over the API, through the same services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +9,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from agencies.roles import in_caf_team
+from audit.models import AccessAction
+from audit.services import access_log_record
 from cases import checks
 from cases.api.check_serializers import (
     CheckSearchSerializer,
@@ -45,13 +46,20 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return mine.filter(by=user)
 
     def _check(self, pk) -> CafCheck:
-        check = self.get_queryset().filter(pk=pk).first()
-        if check is None:
-            raise Http404
-        return check
+        return checks.get_check_for_user(self.request.user, pk, request=self.request)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            action=AccessAction.LIST,
+            user=request.user,
+            request=request,
+            detail=f"API checks: {len(response.data.get('results', []))} shown",
+        )
+        return response
 
     def _body(self, check) -> dict:
-        matches = checks.check_matches(check=check, by=self.request.user)
+        matches = checks.check_matches(check=check, by=self.request.user, request=self.request)
         results = register_results(user=self.request.user, matches=matches)
         return {
             "check": CheckSerializer(check).data,

@@ -4,7 +4,7 @@ from rest_framework.pagination import CursorPagination
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.api.serializers import CaseSerializer
-from cases.permissions import cases_for_user, get_case_for_user
+from cases.permissions import case_access_record, cases_for_user, get_case_for_user
 from consent.api import ConsentActionsMixin
 
 
@@ -26,7 +26,17 @@ class CaseViewSet(ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         case = get_case_for_user(self.request.user, self.kwargs["pk"], request=self.request)
-        access_log_record(
-            action=AccessAction.VIEW, user=self.request.user, request=self.request, case=case
-        )
+        case_access_record(user=self.request.user, case=case, request=self.request)
         return case
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        shown = [row["reference"] for row in response.data.get("results", [])]
+        if shown:
+            access_log_record(
+                action=AccessAction.LIST,
+                user=request.user,
+                request=request,
+                detail="API case list: " + ", ".join(shown),
+            )
+        return response
