@@ -207,6 +207,61 @@ class AgencyAdmin(TenantScopedAdmin):
         obj._state.adding = False
 
 
+class StaleEditRefusedAdmin(admin.ModelAdmin):
+    """For a model with a ``version``: the change form carries the version it was shown at, and
+    a save begun before someone else's is refused with what is saved now, what was typed kept.
+    Admin validates and saves in one transaction, so the row locked in ``clean`` stays locked
+    until saved (on SQLite the transaction holds the write lock from its start)."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (title, options), *rest = fieldsets
+        return [(title, {**options, "fields": [*options["fields"], "version"]}), *rest]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+
+        class VersionedForm(form):
+            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+            def clean(self):
+                cleaned = super().clean()
+                model = type(self.instance)
+                self.saved = model._default_manager.select_for_update().get(pk=self.instance.pk)
+                started_from = cleaned.get("version")
+                if started_from is not None and started_from != self.saved.version:
+                    differ = [
+                        f"{self[name].label}: {getattr(self.saved, name) or '(blank)'}"
+                        for name, value in cleaned.items()
+                        if name in self.fields
+                        and name != "version"
+                        and hasattr(self.saved, name)
+                        and getattr(self.saved, name) != value
+                    ]
+                    self.add_error(
+                        None,
+                        "Someone else changed this record while you were editing it. Your "
+                        "changes are still in the form: check them against what is saved now "
+                        "and save again."
+                        + (f" Saved now, where it differs: {'; '.join(differ)}." if differ else ""),
+                    )
+                    self.data = self.data.copy()
+                    self.data[self.add_prefix("version")] = str(self.saved.version)
+                return cleaned
+
+        VersionedForm.__name__ = form.__name__
+        return VersionedForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version = form.saved.version + 1
+        super().save_model(request, obj, form, change)
+
+
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
@@ -311,7 +366,7 @@ class StaffCreationForm(UserCreationForm):
 
 
 @admin.register(User)
-class StaffAdmin(TenantScopedAdmin, UserAdmin):
+class StaffAdmin(StaleEditRefusedAdmin, TenantScopedAdmin, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     inlines = [MembershipInline, TrainingInline]

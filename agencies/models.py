@@ -108,6 +108,8 @@ class User(AbstractUser):
     # R-TEN-4: an enhanced DBS check must be on record before any case content is shown.
     dbs_checked_on = models.DateField("enhanced DBS check date", null=True, blank=True)
     dbs_reference = models.CharField("enhanced DBS certificate number", max_length=20, blank=True)
+    # Moved on by each save in admin, where an edit begun before a colleague's is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

@@ -145,3 +145,27 @@ def test_every_agency_update_moves_its_version_on(world):
     police.refresh_from_db()
     assert police.version == before + 1
     assert police.telephone == "01632 960002"
+
+
+def test_a_stale_save_of_a_staff_member_is_refused_and_keeps_what_was_typed(world, login):
+    from tests.test_admin import _staff_post
+
+    officer = world.a.users["police_practitioner"]
+    first = login(world.a.users["tenant_admin"])
+    second = login(make_staff(world.a.tenant, [(world.a.caf_team, Role.TENANT_ADMIN)]))
+    url = f"/admin/agencies/user/{officer.pk}/change/"
+    shown_at = [
+        re.search(r'name="version" value="(\d+)"', c.get(url).content.decode()).group(1)
+        for c in (first, second)
+    ]
+
+    saved = first.post(url, _staff_post(officer, job_title="Sergeant", version=shown_at[0]))
+    stale = second.post(url, _staff_post(officer, telephone="01632 960009", version=shown_at[1]))
+
+    assert saved.status_code == 302
+    assert stale.status_code == 200
+    page = stale.content.decode()
+    assert "changed this record while you were editing it" in page
+    assert 'value="01632 960009"' in page
+    officer.refresh_from_db()
+    assert (officer.job_title, officer.telephone) == ("Sergeant", "")
