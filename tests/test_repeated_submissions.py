@@ -289,6 +289,17 @@ def test_a_closed_case_page_offers_no_consent_or_refusal(world, login):
     assert ConsentRefusal.objects.count() == 1
 
 
+def test_the_api_says_a_closed_case_accepts_no_consent(world):
+    client = api(world.a.users["assessor"])
+    before = client.get(f"/api/cases/{world.a.case.pk}/").json()
+    close_by_refusal(world)
+
+    after = client.get(f"/api/cases/{world.a.case.pk}/").json()
+
+    assert before["accepts_consent"] is True
+    assert after["accepts_consent"] is False
+
+
 def test_an_open_case_page_still_offers_consent_and_refusal(world, login):
     page = login(world.a.users["assessor"]).get(f"/cases/{world.a.case.pk}/").content.decode()
 
