@@ -56,6 +56,9 @@ BAD = {
     "exe": b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200,
     "truncated png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
     "pdf header, no pdf": b"%PDF-1.7\n<script>alert(1)</script>",
+    # Megabytes after the end on one line: the PDF reader would scan them backwards for
+    # minutes; a PDF ends with %%EOF.
+    "bytes after the end": pdf_bytes() + b"%" * (3 * 1024 * 1024),
 }
 
 
