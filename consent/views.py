@@ -33,7 +33,8 @@ from consent.selectors import current_consent, refusal_patterns
 def _form_page(request, pk, form_class, template, save, success):
     """A case form page: errors beside the fields, nothing typed lost, success to the case."""
     case = get_case_for_user(request.user, pk, CHANGE, request=request)
-    if template in OPEN_CASES_ONLY and not case.is_open:
+    # A POST still reaches the service: the same submission sent twice gets its first result.
+    if request.method == "GET" and template in OPEN_CASES_ONLY and not case.is_open:
         messages.error(request, "This case is closed: reopen it to record consent or a refusal.")
         return redirect("cases:detail", pk=case.pk)
     form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(form_class, case))

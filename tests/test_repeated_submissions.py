@@ -110,10 +110,14 @@ def test_refusal_posted_twice_is_recorded_once_and_keeps_its_date(world, login):
         path, {"refused_by": "parent", "refused_on": f"{earlier:%d/%m/%Y}", "idempotency_key": key}
     )
     second = client.post(
-        path, {"refused_by": "parent", "refused_on": f"{TODAY:%d/%m/%Y}", "idempotency_key": key}
+        path,
+        {"refused_by": "parent", "refused_on": f"{TODAY:%d/%m/%Y}", "idempotency_key": key},
+        follow=True,
     )
 
-    assert first.status_code == second.status_code == 302
+    assert first.status_code == 302
+    assert second.redirect_chain == [(f"/cases/{world.a.case.pk}/", 302)]
+    assert "The refusal is recorded." in second.content.decode()
     assert ConsentRefusal.objects.count() == 1
     world.a.case.refresh_from_db()
     assert world.a.case.closed_on == earlier
