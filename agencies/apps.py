@@ -10,7 +10,8 @@ class AgenciesConfig(AppConfig):
 
         from agencies import models
 
-        auditlog.register(models.Tenant)
+        # A tenant's own fields only: its reverse relations are every row of the council.
+        auditlog.register(models.Tenant, include_fields=["name", "slug"])
         auditlog.register(models.Agency)
         auditlog.register(
             models.User,

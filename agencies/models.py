@@ -79,6 +79,23 @@ class Agency(models.Model):
     def get_additional_data(self) -> dict:
         return {"tenant_id": self.tenant_id}
 
+    # A password change, however it is made (own page, reset, admin, command), ends every API
+    # token (ASVS 3.5): this is the one place all of them pass. Sessions end through Django's
+    # session hash already.
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self._end_api_tokens()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._end_api_tokens()
+
+    def _end_api_tokens(self) -> None:
+        from security.services import api_tokens_end_all  # security's models need this one
+
+        if self.pk is not None:
+            api_tokens_end_all(user=self)
+
     @property
     def is_caf_team(self) -> bool:
         return self.kind == AgencyKind.CAF_TEAM
@@ -131,6 +148,23 @@ class User(AbstractUser):
 
     def get_additional_data(self) -> dict:
         return {"tenant_id": self.tenant_id}
+
+    # A password change, however it is made (own page, reset, admin, command), ends every API
+    # token (ASVS 3.5): this is the one place all of them pass. Sessions end through Django's
+    # session hash already.
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self._end_api_tokens()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._end_api_tokens()
+
+    def _end_api_tokens(self) -> None:
+        from security.services import api_tokens_end_all  # security's models need this one
+
+        if self.pk is not None:
+            api_tokens_end_all(user=self)
 
     @property
     def has_dbs_check(self) -> bool:

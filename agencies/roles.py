@@ -15,10 +15,6 @@ def is_tenant_admin(user) -> bool:
     return has_role(user, Role.TENANT_ADMIN)
 
 
-def is_manager(user) -> bool:
-    return has_role(user, Role.MANAGER)
-
-
 def managed_agency_ids(user) -> list[int]:
     """The active agencies in which ``user`` holds the manager role."""
     if not user.is_authenticated or user.tenant_id is None:

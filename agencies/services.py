@@ -6,12 +6,12 @@ from datetime import date
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from agencies.models import CASEWORK_ROLES, Agency, AgencyKind, Membership, Role, Tenant, User
 from agencies.roles import is_tenant_admin
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.validation import require, validate_dbs_check_date
 
 
 class StaffError(CafError):
@@ -146,8 +146,7 @@ def dbs_check_validate(*, checked_on: date | None, reference: str) -> None:
     """The rules of a recorded DBS check, also run by forms before anything is saved."""
     if checked_on is None:
         raise StaffError("Enter the date of the DBS check.", field="dbs_checked_on")
-    if checked_on > timezone.localdate():
-        raise StaffError("The DBS check date cannot be in the future.", field="dbs_checked_on")
+    require("dbs_checked_on", validate_dbs_check_date, checked_on, StaffError)
     if not reference.strip():
         raise StaffError("Enter the DBS certificate number.", field="dbs_reference")
 

@@ -4,6 +4,7 @@ from django import forms
 
 from agencies.models import Agency
 from cafsite.forms import GovukFormMixin
+from cafsite.validation import validate_search_date
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 
@@ -20,10 +21,18 @@ class AuditSearchForm(GovukFormMixin, forms.Form):
         queryset=Agency.objects.none(), required=False, empty_label="Any agency"
     )
     date_from = forms.DateField(
-        required=False, input_formats=DATE_FORMATS, label="From", help_text="For example, 1/3/2026"
+        required=False,
+        input_formats=DATE_FORMATS,
+        validators=[validate_search_date],
+        label="From",
+        help_text="For example, 1/3/2026",
     )
     date_to = forms.DateField(
-        required=False, input_formats=DATE_FORMATS, label="To", help_text="For example, 31/3/2026"
+        required=False,
+        input_formats=DATE_FORMATS,
+        validators=[validate_search_date],
+        label="To",
+        help_text="For example, 31/3/2026",
     )
 
     def __init__(self, *args, tenant_id: int, scope: list[int] | None, **kwargs):

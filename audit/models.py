@@ -75,6 +75,16 @@ class ChangeLogEntry(AppendOnlyModel, AbstractLogEntry):  # noqa: DJ008 (__str__
             self.agency_id = self.agency_id or actor.agency_id
         super().save(*args, **kwargs)
 
+    @property
+    def changes_display_dict(self) -> dict:
+        """auditlog's readable changes; the raw values where it cannot read them (an entry
+        written before a related model's primary key changed shape), so one old entry never
+        stops the audit page."""
+        try:
+            return super().changes_display_dict
+        except (ValueError, TypeError, LookupError):
+            return self.changes_dict
+
 
 class AccessAction(models.TextChoices):
     VIEW = "view", "Viewed"
@@ -87,6 +97,8 @@ class AccessAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
+    API_TOKEN_ISSUED = "token_issued", "Issued an API token"
+    API_TOKEN_REVOKED = "token_revoked", "API token ended"
 
 
 class AccessLogEntry(AppendOnlyModel):

@@ -14,10 +14,19 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, User
 from agencies.roles import managed_agency_ids
-from audit.models import AccessLogEntry, ChangeLogEntry
+from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
 from cases.models import Case
 
 PAGE_SIZE = 50
+# Access-log entries that show no child: an agency's managers see their staff's, whatever
+# agency they acted for. A refused look-up names only the id that was asked for.
+SCOPED_BY_MEMBERSHIP = [
+    AccessAction.LOGIN,
+    AccessAction.LOGIN_FAILED,
+    AccessAction.LOGOUT,
+    AccessAction.DENIED,
+    AccessAction.AUDIT,
+]
 
 
 def _day_start(day: date) -> datetime:
@@ -58,7 +67,10 @@ def audit_entries(
         time_field, user_field = "at", "user"
     if scope_agency_ids is not None:
         scoped_users = User.objects.filter(memberships__agency_id__in=scope_agency_ids)
-        about_no_child = Q(agency_id__isnull=True, case_id__isnull=True, child_id__isnull=True)
+        if log == "changes":
+            about_no_child = Q(agency_id__isnull=True, case_id__isnull=True, child_id__isnull=True)
+        else:
+            about_no_child = Q(action__in=SCOPED_BY_MEMBERSHIP)
         entries = entries.filter(
             Q(agency_id__in=scope_agency_ids)
             | (about_no_child & Q(**{f"{user_field}__in": scoped_users}))

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from audit.context import client_ip
 from audit.models import AccessAction, AccessLogEntry
+from cafsite.validation import parse_id
 
 
 def access_log_record(
@@ -12,7 +13,7 @@ def access_log_record(
     user=None,
     request: HttpRequest | None = None,
     case=None,
-    case_id: int | None = None,
+    case_id: int | str | None = None,
     child_id: int | None = None,
     tenant_id: int | None = None,
     agency_id: int | None = None,
@@ -20,11 +21,15 @@ def access_log_record(
     detail: str = "",
 ) -> AccessLogEntry:
     """Append one access-log row. ``case`` fills tenant, case and child; ids may be given alone
-    for a look-up that found nothing (a denial names what was asked for). ``agency_id`` is the
-    agency the user acted for, when the entry concerns a child; entries without one are seen
-    only by the CAF team's managers."""
+    for a look-up that found nothing (a denial names what was asked for). A ``case_id`` that
+    cannot be a record id is kept, as typed, in the detail text: the id column cannot hold it.
+    ``agency_id`` is the agency the user acted for, when the entry concerns a child; entries
+    without one are seen only by the CAF team's managers."""
     if case is not None:
         case_id, child_id, tenant_id = case.pk, case.child_id, case.tenant_id
+    elif case_id is not None and parse_id(case_id) is None:
+        detail = f"case id asked for: {str(case_id)[:100]!r}; {detail}"
+        case_id = None
     if user is not None and user.is_authenticated:
         username = username or user.get_username()
         tenant_id = tenant_id or user.tenant_id

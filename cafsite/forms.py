@@ -33,6 +33,8 @@ class GovukFormMixin:
                 described_by.append(f"{bound.id_for_label}-hint")
             if name in self.errors:
                 described_by.append(f"{bound.id_for_label}-error")
-                field.widget.attrs["class"] += " govuk-input--error"
+                # A widget swapped after __init__ (a hidden agency) has no class yet.
+                css = field.widget.attrs.get("class", "")
+                field.widget.attrs["class"] = f"{css} govuk-input--error".strip()
             if described_by:
                 field.widget.attrs["aria-describedby"] = " ".join(described_by)

@@ -1,17 +1,28 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from agencies.forms import LoginForm
+from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
 from cases.views import home
 from consent.api import RefusalViewSet
 from monitoring.views import healthz
 
-api_router = DefaultRouter()
+# Before the apps' routes are built: every record id in a URL is ``<id:...>``.
+register_converter(IdConverter, "id")
+
+
+class ApiRouter(DefaultRouter):
+    # Format suffixes (.json, .api) reach custom actions as an unexpected ``format`` argument
+    # (a TypeError, a 500); the API has one format, chosen by the Accept header.
+    include_format_suffixes = False
+
+
+api_router = ApiRouter(use_regex_path=False)
 api_router.register("cases", CaseViewSet, basename="case")
 api_router.register("checks", CheckViewSet, basename="check")
 api_router.register("refusals", RefusalViewSet, basename="refusal")
@@ -30,9 +41,12 @@ urlpatterns = [
     path("checks/", include("cases.check_urls")),
     path("", include("consent.urls")),
     path("audit/", include("audit.urls")),
+    path("account/", include("security.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "audit.views.page_not_found"

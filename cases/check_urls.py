@@ -6,15 +6,15 @@ app_name = "checks"
 urlpatterns = [
     path("", check_views.check_list, name="list"),
     path("new/", check_views.check_start, name="start"),
-    path("<int:pk>/", check_views.check_detail, name="detail"),
-    path("<int:pk>/decide/", check_views.check_decide, name="decide"),
-    path("<int:pk>/new-child/", check_views.check_new_child, name="new_child"),
-    path("<int:pk>/join/<int:child_pk>/", check_views.check_join, name="join"),
+    path("<id:pk>/", check_views.check_detail, name="detail"),
+    path("<id:pk>/decide/", check_views.check_decide, name="decide"),
+    path("<id:pk>/new-child/", check_views.check_new_child, name="new_child"),
+    path("<id:pk>/join/<id:child_pk>/", check_views.check_join, name="join"),
     path(
-        "<int:pk>/concern/<int:involvement_pk>/",
+        "<id:pk>/concern/<id:involvement_pk>/",
         check_views.check_tier34_concern,
         name="concern",
     ),
-    path("<int:pk>/child-protection/", check_views.check_child_protection, name="protection"),
+    path("<id:pk>/child-protection/", check_views.check_child_protection, name="protection"),
     path("merge-children/", check_views.child_merge, name="merge"),
 ]

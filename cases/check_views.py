@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from agencies.roles import in_caf_team
 from audit.models import AccessAction
 from audit.services import access_log_record
-from cafsite.errors import add_error_to_form
+from cafsite.errors import CafError, add_error_to_form
+from cafsite.validation import parse_id
 from cases import checks
 from cases.forms import (
     CheckSearchForm,
@@ -56,6 +57,7 @@ def check_detail(request, pk: int):
         {
             "check": check,
             "results": register_results(user=request.user, matches=matches),
+            "broad": matches.broad,
             "can_decide": check.by_id == request.user.pk and check.outcome == "",
             "out_of_scope": checks.age_out_of_scope(check),
             "show_child_numbers": in_caf_team(request.user),
@@ -72,7 +74,8 @@ def _decided(request, check: CafCheck, message: str):
 
 
 def _child_of(check: CafCheck, pk) -> Child:
-    child = Child.objects.filter(pk=pk, tenant_id=check.tenant_id).first()
+    number = parse_id(pk)
+    child = Child.objects.filter(pk=number, tenant_id=check.tenant_id).first() if number else None
     if child is None:
         raise checks.CheckError("Choose a child from the search results.", field="child")
     return child
@@ -146,7 +149,7 @@ def check_new_child(request, pk: int):
         except checks.LikelyDuplicate as warning:
             add_error_to_form(form, warning)
             duplicates = register_results(user=request.user, matches=warning.matches)
-        except checks.CheckError as error:
+        except CafError as error:  # the check's rules and the register's (cases.services)
             add_error_to_form(form, error)
         except ValidationError as error:
             form.add_error(None, error)

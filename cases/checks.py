@@ -21,6 +21,12 @@ from audit.context import acting_as
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError
+from cafsite.validation import (
+    require,
+    require_names,
+    validate_event_date,
+    validate_search_date_of_birth,
+)
 from cases.identifiers import normalise_identifier
 from cases.matching import ChildQuery, Match, Strength
 from cases.models import REOPEN_WITHIN, CafCheck, Case, CaseState, CheckOutcome, Child
@@ -104,6 +110,7 @@ def check_search(
     """Search the register and record the check with the CAF team."""
     _require_practitioner(by, agency)
     given_name, family_name = given_name.strip(), family_name.strip()
+    require_names(CheckError, given_name=given_name, family_name=family_name)
     nhs_number, upn = normalise_identifier(nhs_number), normalise_identifier(upn)
     if not (nhs_number or upn):
         if not (given_name or family_name):
@@ -113,8 +120,7 @@ def check_search(
                 "Enter the date of birth, or both names, so the search can narrow it down.",
                 field="date_of_birth",
             )
-    if date_of_birth and date_of_birth > timezone.localdate() + relativedelta(months=10):
-        raise CheckError("The date of birth is too far in the future.", field="date_of_birth")
+    require("date_of_birth", validate_search_date_of_birth, date_of_birth, CheckError)
     check = CafCheck(
         tenant_id=by.tenant_id,
         by=by,
@@ -430,8 +436,11 @@ def check_record_child_protection(
             _matched_child(check, child)
         if not referred_to.strip():
             raise CheckError("Enter who the referral was made to.", field="referred_to")
-        if referred_on > timezone.localdate():
-            raise CheckError("The referral date cannot be in the future.", field="referred_on")
+        require_names(CheckError, referred_to=referred_to)
+        born = (
+            {"born": child.date_of_birth, "expected": child.expected_date_of_birth} if child else {}
+        )
+        require("referred_on", validate_event_date, referred_on, CheckError, **born)
         case = _latest_case(child) if child else None
         referral = SafeguardingReferral(
             tenant_id=check.tenant_id,
@@ -494,4 +503,5 @@ def child_merge(*, keep: Child, duplicate: Child, by: User) -> Child:
         duplicate.merged_into = keep
         duplicate.save(update_fields=["merged_into", "updated_at"])
         child_name_keys_refresh(child=keep)
+        child_name_keys_refresh(child=duplicate)
         return keep

@@ -4,6 +4,11 @@ from django import forms
 
 from agencies.models import Agency, Role
 from cafsite.forms import GovukFormMixin
+from cafsite.validation import (
+    validate_date_of_birth,
+    validate_expected_date_of_birth,
+    validate_search_date_of_birth,
+)
 from cases.models import Child, Ethnicity, Gender
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d %m %Y", "%Y-%m-%d"]
@@ -37,6 +42,7 @@ class CheckSearchForm(AgencyChoiceMixin, GovukFormMixin, forms.Form):
         label="Date of birth",
         required=False,
         input_formats=DATE_FORMATS,
+        validators=[validate_search_date_of_birth],
         help_text=f"{DATE_HINT}. For an unborn baby, the expected date.",
         error_messages={"invalid": "Enter the date of birth as day/month/year, like 27/3/2015."},
     )
@@ -57,10 +63,16 @@ class CheckSearchForm(AgencyChoiceMixin, GovukFormMixin, forms.Form):
 class NewChildForm(GovukFormMixin, forms.ModelForm):
     """A child not yet on the register, added when a CAF starts."""
 
-    date_of_birth = forms.DateField(required=False, input_formats=DATE_FORMATS, help_text=DATE_HINT)
+    date_of_birth = forms.DateField(
+        required=False,
+        input_formats=DATE_FORMATS,
+        validators=[validate_date_of_birth],
+        help_text=DATE_HINT,
+    )
     expected_date_of_birth = forms.DateField(
         required=False,
         input_formats=DATE_FORMATS,
+        validators=[validate_expected_date_of_birth],
         help_text="Only for an unborn baby, instead of the date of birth.",
     )
     confirm_new_child = forms.BooleanField(

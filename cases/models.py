@@ -43,6 +43,10 @@ class Ethnicity(models.TextChoices):
     NOBT = "NOBT", "Information not yet obtained"
 
 
+# Child.full_name at its longest: first, middle and last names with a space between each.
+FULL_NAME_MAX_LENGTH = 100 + 1 + 200 + 1 + 100
+
+
 class Child(models.Model):
     """A child on a tenant's register. An unborn child has an expected date of birth instead."""
 
@@ -131,17 +135,26 @@ class Child(models.Model):
 
 
 class ChildNameKey(models.Model):
-    """Sound-alike keys of a child's names (cases.matching.sound_keys), so a search without a
-    date of birth still finds candidates through an index on both PostgreSQL and SQLite."""
+    """The sound-alike key of each of a child's names (cases.matching.sound_keys), with the
+    tenant and the date of birth (or expected date) copied in, so one index finds the children
+    of a tenant, born on the dates a search allows, that share a name sound with it, and counts
+    how many names they share, on PostgreSQL and SQLite alike (R-CHECK-1)."""
 
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="name_keys")
+    pk = models.CompositePrimaryKey("child_id", "key")
+    tenant = models.ForeignKey(
+        "agencies.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The primary key leads with the child: it serves refreshing and deleting a child's keys.
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="name_keys", db_index=False
+    )
     key = models.CharField(max_length=40)
+    born_on = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["child", "key"], name="child_name_key_unique")
+        indexes = [
+            models.Index(fields=["tenant", "key", "born_on", "child"], name="child_name_key_search")
         ]
-        indexes = [models.Index(fields=["key"], name="child_name_key")]
 
     def __str__(self) -> str:
         return self.key

@@ -13,6 +13,7 @@ one of their agencies' groups. guardian's ``get_objects_for_user`` is not used: 
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 from guardian.shortcuts import assign_perm, remove_perm
@@ -39,6 +40,9 @@ class CaseworkAccess:
     group_ids: tuple[int, ...]
     agency_ids: tuple[int, ...]
     caf_team: bool
+    # Permission ids as literals: a join to auth_permission hides the rows' selectivity from
+    # PostgreSQL's planner, which then misjudges every list (measured: 700 ms instead of 1).
+    permission_ids: dict[str, int]
 
 
 def casework_access(user) -> CaseworkAccess | None:
@@ -69,6 +73,11 @@ def casework_access(user) -> CaseworkAccess | None:
                 group_ids=tuple(sorted({group for _, group, _ in agencies})),
                 agency_ids=tuple(sorted({pk for pk, _, _ in agencies})),
                 caf_team=any(kind == AgencyKind.CAF_TEAM for _, _, kind in agencies),
+                permission_ids=dict(
+                    Permission.objects.filter(
+                        content_type__app_label="cases", codename__in=AGENCY_PERMS
+                    ).values_list("codename", "pk")
+                ),
             )
     user._casework_access = access
     return access
@@ -80,8 +89,7 @@ def _granted(access: CaseworkAccess, perm: str):
         CaseGroupObjectPermission.objects.filter(
             content_object_id=OuterRef("pk"),
             group_id__in=access.group_ids,
-            permission__codename=perm,
-            permission__content_type__app_label="cases",
+            permission_id=access.permission_ids[perm],
         )
     )
 

@@ -1,30 +1,140 @@
 """Searching the child register for an existing CAF (R-CHECK-1), within one tenant.
 
-The database narrows the register to candidates through indexes (identifiers; the date of birth
-and the dates it may have been mistyped as; sound-alike name keys when no date is given), and
-``cases.matching`` ranks them. What a result may show depends on the searcher's access: a case
+The database narrows the register to candidates through indexes: identifiers, and the sound-key
+table, which finds the children of the tenant born on the date searched or a date it may have
+been mistyped as (any date when none is given) who share a name sound with the search, and ranks
+them by how many they share, never by alphabet. ``cases.matching`` scores the most alike few
+hundred. What a result may show depends on the searcher's access: a case
 they cannot see shows only that it exists, its state and whom to contact (ContactPoint's rule).
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Prefetch, Q
+from dateutil.relativedelta import relativedelta
+from django.db import models
+from django.db.models import Max, Prefetch, Q, Sum, Value
+from django.utils import timezone
 
 from cases.matching import (
     ChildQuery,
     ChildRecord,
     Match,
     birth_date_variants,
+    metaphone,
+    name_family,
     name_parts,
+    pair_key,
     rank,
-    sound_keys,
 )
 from cases.models import Case, Child, ChildNameKey
 from cases.permissions import cases_for_user
 
-# Beyond this many candidates the search is too vague to rank: ask for more detail instead.
-CANDIDATE_LIMIT = 2000
+# The database ranks candidates by how many name sounds they share with the search, and only
+# this many of the most alike are scored in Python; more means the search was broad.
+CANDIDATE_LIMIT = 300
 RESULT_LIMIT = 10
+# The furthest ahead a child can be due (the check refuses later dates of birth).
+LONGEST_PREGNANCY = relativedelta(months=10)
+# A child registered unborn may be born and searched by date of birth for a while after.
+UNBORN_SEARCHED_FOR = relativedelta(years=1)
+
+
+class RegisterMatches(list):
+    """Matches best first; ``broad`` when more children were alike than could be scored, so
+    the list is the most alike of them and the searcher should add detail."""
+
+    broad = False
+
+
+def query_keys(name: str) -> set[str]:
+    """The name sounds a search looks for: each part's, and its nicknames' and long forms'."""
+    return {metaphone(related) for part in name_parts(name) for related in name_family(part)}
+
+
+def _flag(**condition) -> Max:
+    """1 for a child with a key row matching ``condition``, else 0."""
+    return Max(
+        models.Case(
+            models.When(**condition, then=Value(1)),
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+    )
+
+
+def _candidate_ids(*, tenant_id: int, query: ChildQuery, today: date) -> tuple[list[int], bool]:
+    """Ids of the children most alike ``query`` by shared name sounds (within the dates of
+    birth it allows), most alike first, and whether more were alike than the limit. One scan of
+    the (tenant, key, date) index, grouped by child."""
+    given_keys, family_keys = query_keys(query.given_name), query_keys(query.family_name)
+    # A name's own sound counts twice a nickname's: Jack Smith before John Smith.
+    own_keys = {metaphone(part) for part in name_parts(query.given_name, query.family_name)}
+    shared = Sum(
+        models.Case(
+            models.When(key__in=own_keys, then=Value(2)),
+            default=Value(1),
+            output_field=models.IntegerField(),
+        )
+    )
+    if query.date_of_birth:
+        born = query.date_of_birth
+        ranked = (
+            ChildNameKey.objects.filter(
+                tenant_id=tenant_id,
+                key__in=given_keys | family_keys,
+                born_on__in=birth_date_variants(born, latest=today + LONGEST_PREGNANCY),
+            )
+            .values("child_id")
+            .annotate(shared=shared, exact_date=_flag(born_on=born))
+        )
+    elif given_keys and family_keys:
+        # Without a date both names must sound like the child's first and last, in either
+        # order: one lookup of their pair keys.
+        pairs = {pair_key(g, f) for g in given_keys for f in family_keys}
+        pairs |= {pair_key(f, g) for g in given_keys for f in family_keys}
+        own_pairs = {
+            pair_key(metaphone(g), metaphone(f))
+            for g in name_parts(query.given_name)
+            for f in name_parts(query.family_name)
+        }
+        ranked = (
+            ChildNameKey.objects.filter(tenant_id=tenant_id, key__in=pairs)
+            .values("child_id")
+            .annotate(shared=_flag(key__in=own_pairs), exact_date=Value(0))
+        )
+    else:
+        return [], False
+    ids = list(
+        ranked.order_by("-shared", "-exact_date", "child_id").values_list("child_id", flat=True)[
+            : CANDIDATE_LIMIT + 1
+        ]
+    )
+    return ids[:CANDIDATE_LIMIT], len(ids) > CANDIDATE_LIMIT
+
+
+def _could_be_unborn(query: ChildQuery, today: date) -> bool:
+    return query.date_of_birth is not None and query.date_of_birth > today - UNBORN_SEARCHED_FOR
+
+
+def register_matches(*, tenant_id: int, query: ChildQuery) -> RegisterMatches:
+    """Children on the tenant's register that match ``query``, best first."""
+    today = timezone.localdate()
+    ids, broad = _candidate_ids(tenant_id=tenant_id, query=query, today=today)
+    condition = Q(pk__in=ids)
+    if query.nhs_number:
+        condition |= Q(nhs_number=query.nhs_number)
+    if query.upn:
+        condition |= Q(upn=query.upn)
+    candidates = Child.objects.filter(
+        condition, tenant_id=tenant_id, merged_into__isnull=True
+    ).order_by()
+    if not _could_be_unborn(query, today):
+        candidates = candidates.filter(date_of_birth__isnull=False)
+    records = [_record(child) for child in candidates]
+    matches = RegisterMatches(rank(query, records, limit=RESULT_LIMIT))
+    matches.broad = broad
+    return matches
 
 
 def _record(child: Child) -> ChildRecord:
@@ -39,48 +149,6 @@ def _record(child: Child) -> ChildRecord:
         nhs_number=child.nhs_number,
         upn=child.upn,
     )
-
-
-def _keys_of(name: str) -> set[str]:
-    parts = name_parts(name)
-    return set().union(*(sound_keys(p) for p in parts)) if parts else set()
-
-
-def candidate_filter(query: ChildQuery) -> Q | None:
-    """Which register entries could be the child searched for; None if the search is too
-    vague (no identifier, no date of birth, and not both names)."""
-    condition = Q()
-    if query.nhs_number:
-        condition |= Q(nhs_number=query.nhs_number)
-    if query.upn:
-        condition |= Q(upn=query.upn)
-    if query.date_of_birth:
-        variants = birth_date_variants(query.date_of_birth)
-        # Only the unborn (no date of birth) are searched by expected date: so both halves can
-        # use the (tenant, date_of_birth) index, instead of reading every child of the tenant.
-        condition |= Q(date_of_birth__in=variants) | Q(
-            date_of_birth__isnull=True, expected_date_of_birth__in=variants
-        )
-    elif query.given_name and query.family_name:
-        # Both names must sound like one of the child's names, in either order.
-        given_ids = ChildNameKey.objects.filter(key__in=_keys_of(query.given_name)).values(
-            "child_id"
-        )
-        family_ids = ChildNameKey.objects.filter(key__in=_keys_of(query.family_name)).values(
-            "child_id"
-        )
-        condition |= Q(pk__in=given_ids) & Q(pk__in=family_ids)
-    return condition or None
-
-
-def register_matches(*, tenant_id: int, query: ChildQuery) -> list[Match]:
-    """Children on the tenant's register that match ``query``, best first."""
-    condition = candidate_filter(query)
-    if condition is None:
-        return []
-    candidates = Child.objects.filter(condition, tenant_id=tenant_id, merged_into__isnull=True)
-    records = [_record(child) for child in candidates[:CANDIDATE_LIMIT]]
-    return rank(query, records, limit=RESULT_LIMIT)
 
 
 @dataclass

@@ -6,8 +6,14 @@ from agencies.models import Agency, Role, User
 from agencies.roles import caf_team_of
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.validation import (
+    require,
+    require_names,
+    validate_date_of_birth,
+    validate_expected_date_of_birth,
+)
 from cases.identifiers import normalise_identifier
-from cases.matching import name_parts, sound_keys
+from cases.matching import child_keys
 from cases.models import Case, Child, ChildNameKey
 from cases.permissions import agency_access_grant
 
@@ -30,6 +36,15 @@ def child_register(*, by: User, **fields) -> Child:
     """Add a child to the acting user's tenant register; identifiers are normalised first."""
     if by.tenant_id is None or not by.has_dbs_check:
         raise CaseError("Only staff with a recorded DBS check can add children to the register.")
+    names = ("given_name", "middle_names", "family_name", "other_names")
+    require_names(CaseError, **{name: fields.get(name, "") for name in names})
+    require("date_of_birth", validate_date_of_birth, fields.get("date_of_birth"), CaseError)
+    require(
+        "expected_date_of_birth",
+        validate_expected_date_of_birth,
+        fields.get("expected_date_of_birth"),
+        CaseError,
+    )
     for key in ("nhs_number", "upn", "postcode"):
         if fields.get(key):
             fields[key] = normalise_identifier(fields[key])
@@ -44,15 +59,22 @@ def child_register(*, by: User, **fields) -> Child:
         return child
 
 
+def child_name_key_rows(child: Child) -> list[ChildNameKey]:
+    """The search keys a child should have: one a distinct name sound; none once merged."""
+    if child.merged_into_id is not None:
+        return []
+    keys = child_keys(child.given_name, child.middle_names, child.family_name, child.other_names)
+    born_on = child.date_of_birth or child.expected_date_of_birth
+    return [
+        ChildNameKey(tenant_id=child.tenant_id, child=child, key=key, born_on=born_on)
+        for key in sorted(keys)
+    ]
+
+
 def child_name_keys_refresh(*, child: Child) -> None:
     """Store the sound-alike keys of every name the child is known by, for the search."""
-    parts = name_parts(child.given_name, child.middle_names, child.family_name, child.other_names)
-    wanted = set().union(*(sound_keys(part) for part in parts)) if parts else set()
-    ChildNameKey.objects.filter(child=child).exclude(key__in=wanted).delete()
-    existing = set(ChildNameKey.objects.filter(child=child).values_list("key", flat=True))
-    ChildNameKey.objects.bulk_create(
-        ChildNameKey(child=child, key=key) for key in sorted(wanted - existing)
-    )
+    ChildNameKey.objects.filter(child=child).delete()
+    ChildNameKey.objects.bulk_create(child_name_key_rows(child))
 
 
 def case_open(

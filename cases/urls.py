@@ -4,5 +4,5 @@ from cases import views
 
 app_name = "cases"
 urlpatterns = [
-    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<id:pk>/", views.case_detail, name="detail"),
 ]

@@ -13,9 +13,11 @@ from agencies.models import Agency, Role
 from agencies.roles import in_caf_team, in_caf_team_as
 from audit.models import AccessAction
 from audit.services import access_log_record
+from cafsite.api import StrictCharField
 from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
 from cafsite.idempotency import KEY_LENGTH
-from cafsite.uploads import UploadError, checked_document
+from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document
+from cafsite.validation import MAX_ID
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
 from consent.models import (
@@ -40,15 +42,15 @@ class TenantAgencyField(serializers.PrimaryKeyRelatedField):
 
 class ConsentInSerializer(serializers.Serializer):
     given_by = serializers.ChoiceField(choices=ConsentGiver.choices)
-    giver_name = serializers.CharField(max_length=200)
-    relationship = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    competence_evidence = serializers.CharField(required=False, allow_blank=True)
+    giver_name = StrictCharField(max_length=200)
+    relationship = StrictCharField(max_length=100, required=False, allow_blank=True)
+    competence_evidence = StrictCharField(required=False, allow_blank=True)
     to_undertake = serializers.BooleanField()
     to_record = serializers.BooleanField()
     share_scope = serializers.ChoiceField(choices=ShareScope.choices)
     agencies = TenantAgencyField(queryset=Agency.objects.all(), many=True, required=False)
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
-    signed_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    signed_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     signed_on = serializers.DateField()
     scan = serializers.FileField(
         required=False,
@@ -95,11 +97,11 @@ class ConsentOutSerializer(serializers.ModelSerializer):
 class WithdrawSerializer(serializers.Serializer):
     agency = TenantAgencyField(queryset=Agency.objects.all(), required=False, allow_null=True)
     on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = StrictCharField(required=False, allow_blank=True)
 
 
 def _idempotency_key_field():
-    return serializers.CharField(
+    return StrictCharField(
         max_length=KEY_LENGTH,
         required=False,
         write_only=True,
@@ -120,25 +122,34 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 class RefusalSerializer(serializers.Serializer):
     refused_by = serializers.ChoiceField(choices=ConsentGiver.choices)
     refused_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = StrictCharField(required=False, allow_blank=True)
     idempotency_key = _idempotency_key_field()
 
 
 class SharingSerializer(serializers.Serializer):
     ground = serializers.ChoiceField(choices=SharingGround.choices)
-    shared_with = serializers.CharField(max_length=200)
-    what = serializers.CharField()
-    justification = serializers.CharField()
+    shared_with = StrictCharField(max_length=200)
+    what = StrictCharField()
+    justification = StrictCharField()
     idempotency_key = _idempotency_key_field()
 
 
 class NoteSerializer(serializers.ModelSerializer):
+    text = StrictCharField()
     idempotency_key = _idempotency_key_field()
 
     class Meta:
         model = ConfidentialNote
         fields = ["id", "text", "written_at", "idempotency_key"]
         read_only_fields = ["id", "written_at"]
+
+
+class CreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class CaseStateSerializer(serializers.Serializer):
+    state = serializers.CharField()
 
 
 def _run(call):
@@ -175,14 +186,15 @@ class ConsentActionsMixin:
     @extend_schema(
         request=None,
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, content_type): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="The scan of the signed form, as an attachment (PDF, JPEG or PNG).",
-            ),
-            404: OpenApiResponse(description="No such case, consent or scan for you."),
+                description="The scan of the signed form, as an attachment, in the type it "
+                "was checked as.",
+            )
+            for content_type in CONTENT_TYPES.values()
         },
     )
-    @action(detail=True, methods=["get"], url_path=r"consents/(?P<consent_pk>[0-9]{1,18})/scan")
+    @action(detail=True, methods=["get"], url_path="consents/<id:consent_pk>/scan")
     def consent_scan(self, request, pk=None, consent_pk=None):
         case = get_case_for_user(request.user, pk, request=request)
         return scan_response(request, case, int(consent_pk))
@@ -196,7 +208,9 @@ class ConsentActionsMixin:
         return Response(ConsentOutSerializer(consent).data)
 
     @extend_schema(
-        request=RefusalSerializer, responses={201: None}, parameters=[IDEMPOTENCY_PARAMETER]
+        request=RefusalSerializer,
+        responses={201: CreatedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(detail=True, methods=["post"])
     def refusal(self, request, pk=None):
@@ -206,7 +220,9 @@ class ConsentActionsMixin:
         return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=SharingSerializer, responses={201: None}, parameters=[IDEMPOTENCY_PARAMETER]
+        request=SharingSerializer,
+        responses={201: CreatedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(detail=True, methods=["post"])
     def sharing(self, request, pk=None):
@@ -222,7 +238,7 @@ class ConsentActionsMixin:
         responses={200: NoteSerializer(many=True)},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request, pk=None):
         """Your own confidential notes on the case; nobody else's."""
         case = self._case_for_change(pk)
@@ -231,7 +247,7 @@ class ConsentActionsMixin:
             services.confidential_note_add(case=case, by=request.user, **data)
         return Response(NoteSerializer(confidential_notes_for(case, request.user), many=True).data)
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(request=None, responses={200: CaseStateSerializer})
     @action(detail=True, methods=["post"], url_path="start-assessment")
     def start_assessment(self, request, pk=None):
         case = self._case_for_change(pk)
@@ -257,11 +273,20 @@ class RefusalOutSerializer(serializers.ModelSerializer):
         ]
 
 
+class RefusalPatternSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField())
+
+
 class EscalateSerializer(serializers.Serializer):
-    refusals = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    pattern = serializers.CharField(max_length=300)
-    escalated_to = serializers.CharField(max_length=200)
-    reason = serializers.CharField()
+    refusals = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False
+    )
+    pattern = StrictCharField(max_length=300)
+    escalated_to = StrictCharField(max_length=200)
+    reason = StrictCharField()
 
 
 class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -294,12 +319,12 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             :200
         ]
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: RefusalPatternSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def patterns(self, request):
         return Response(refusal_patterns(request.user.tenant_id, self.get_queryset()))
 
-    @extend_schema(request=EscalateSerializer, responses={201: None})
+    @extend_schema(request=EscalateSerializer, responses={201: CreatedSerializer})
     @action(detail=False, methods=["post"])
     def escalate(self, request):
         if not in_caf_team_as(request.user, Role.CAF_COORDINATOR, Role.MANAGER):

@@ -6,6 +6,7 @@ from agencies.models import Agency
 from cafsite.forms import GovukFormMixin
 from cafsite.idempotency import IdempotentFormMixin
 from cafsite.uploads import UploadError, checked_document
+from cafsite.validation import validate_search_date
 from consent.models import ConsentGiver, ConsentMethod, ShareScope, SharingGround
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -153,8 +154,12 @@ class RefusalFilterForm(GovukFormMixin, forms.Form):
     area = forms.CharField(
         max_length=8, required=False, label="Area", help_text="Start of a postcode, like NS1"
     )
-    date_from = forms.DateField(required=False, input_formats=DATE_FORMATS, label="From")
-    date_to = forms.DateField(required=False, input_formats=DATE_FORMATS, label="To")
+    date_from = forms.DateField(
+        required=False, input_formats=DATE_FORMATS, validators=[validate_search_date], label="From"
+    )
+    date_to = forms.DateField(
+        required=False, input_formats=DATE_FORMATS, validators=[validate_search_date], label="To"
+    )
 
     def __init__(self, *args, tenant_id, **kwargs):
         super().__init__(*args, **kwargs)

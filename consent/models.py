@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from cafsite.idempotency import idempotency_constraint, idempotency_key_field
 from cafsite.uploads import random_path
+from cases.models import FULL_NAME_MAX_LENGTH
 
 
 class ConsentGiver(models.TextChoices):
@@ -142,7 +143,7 @@ class ConsentRefusal(models.Model):
     child = models.ForeignKey(
         "cases.Child", on_delete=models.PROTECT, null=True, blank=True, related_name="refusals"
     )
-    child_name = models.CharField(max_length=200)
+    child_name = models.CharField(max_length=FULL_NAME_MAX_LENGTH)
     date_of_birth = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=1, blank=True)
     ethnicity = models.CharField(max_length=4, blank=True)

@@ -17,6 +17,7 @@ from audit.context import acting_as
 from cafsite.errors import CafError
 from cafsite.idempotency import once
 from cafsite.uploads import checked_document
+from cafsite.validation import require, require_names, validate_event_date
 from cases.models import Case, CaseGroupObjectPermission, CaseState
 from cases.permissions import (
     CHANGE,
@@ -74,6 +75,11 @@ def _base_agencies(case: Case) -> set[int]:
     """Agencies that see the case whatever the consent: the assessor's and the CAF team."""
     caf_team = caf_team_of(case.tenant_id)
     return {case.assessor_agency_id} | ({caf_team.pk} if caf_team else set())
+
+
+def _birth(case: Case) -> dict:
+    """The child's dates that bound when anything could have happened to them."""
+    return {"born": case.child.date_of_birth, "expected": case.child.expected_date_of_birth}
 
 
 def child_age_on(case: Case, day: date) -> int | None:
@@ -174,8 +180,10 @@ def consent_record(
             "Without consent to record, only a refusal note may be kept: record a refusal.",
             field="to_record",
         )
-    if signed_on > timezone.localdate():
-        raise ConsentError("The date cannot be in the future.", field="signed_on")
+    require("signed_on", validate_event_date, signed_on, ConsentError, **_birth(case))
+    require_names(
+        ConsentError, giver_name=giver_name, relationship=relationship, signed_name=signed_name
+    )
     if given_by == ConsentGiver.PARENT and not relationship.strip():
         raise ConsentError("Record the relationship to the child.", field="relationship")
     if method == ConsentMethod.VERBAL:
@@ -250,8 +258,7 @@ def consent_withdraw(
     if agency is not None and agency.tenant_id != case.tenant_id:
         # Another tenant's agency is answered exactly as a missing one.
         raise ConsentError("Choose an agency of this area.", field="agency")
-    if on > timezone.localdate():
-        raise ConsentError("The date cannot be in the future.", field="on")
+    require("on", validate_event_date, on, ConsentError, **_birth(case))
     base = _base_agencies(case)
     with transaction.atomic(), _acting(by, case):
         _lock(case)
@@ -335,8 +342,7 @@ def refusal_record(
     submission sent again returns the first refusal."""
     _require_case_worker(case, by)
     _require_open_case(case, "recording a refusal")
-    if refused_on > timezone.localdate():
-        raise ConsentError("The date cannot be in the future.", field="refused_on")
+    require("refused_on", validate_event_date, refused_on, ConsentError, **_birth(case))
     if current_consent(case) is not None:
         raise ConsentError("Consent is on record: withdraw it rather than record a refusal.")
     child = case.child
@@ -378,6 +384,7 @@ def refusal_escalate(
         raise ConsentError("Refusal not found.", field="refusals")
     if not escalated_to.strip():
         raise ConsentError("Enter who it was escalated to.", field="escalated_to")
+    require_names(ConsentError, escalated_to=escalated_to)
     if not reason.strip():
         raise ConsentError("Say why the pattern is a concern.", field="reason")
     with transaction.atomic(), acting_as(by):
@@ -417,6 +424,7 @@ def sharing_decision_record(
         raise ConsentError(
             "Enter who the information was, or was not, shared with.", field="shared_with"
         )
+    require_names(ConsentError, shared_with=shared_with)
     if not what.strip():
         raise ConsentError("Describe the information.", field="what")
     if not justification.strip():

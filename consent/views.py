@@ -15,6 +15,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError, add_error_to_form
 from cafsite.uploads import CONTENT_TYPES, sniffed_extension
+from cafsite.validation import parse_id
 from cases.permissions import CHANGE, case_access_record, get_case_for_user
 from consent import services
 from consent.forms import (
@@ -186,7 +187,9 @@ def consent_pdf(request, pk: int):
         user=request.user, case=case, request=request, action=AccessAction.PRINT, detail="consent"
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{case.reference}-consent.pdf"'
+    # Saved, not shown in the browser's viewer: Back after signing out cannot bring it back
+    # (it is also never stored by any cache: security.middleware.NoStoreMiddleware).
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-consent.pdf"'
     return response
 
 
@@ -263,7 +266,7 @@ def refusals(request):
     )
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ids = [int(i) for i in form.cleaned_data["refusals"].split(",") if i.strip().isdigit()]
+        ids = [parse_id(i) for i in form.cleaned_data["refusals"].split(",") if parse_id(i)]
         chosen = list(ConsentRefusal.objects.filter(pk__in=ids, tenant_id=request.user.tenant_id))
         try:
             services.refusal_escalate(

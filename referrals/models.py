@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from cases.models import FULL_NAME_MAX_LENGTH
+
 
 class InvolvementKind(models.TextChoices):
     # The Tier 3/4 services with which no CAF is started (R-CHECK-5).
@@ -50,7 +52,8 @@ class SafeguardingReferral(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    child_name = models.CharField(max_length=200)
+    # As long as the register's longest name: a safeguarding referral must always record.
+    child_name = models.CharField(max_length=FULL_NAME_MAX_LENGTH)
     referred_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     referred_to = models.CharField(
         max_length=200, help_text="For example, the children's social care front door (MASH)."

@@ -8,6 +8,7 @@ from agencies.models import Agency, Role, User
 from agencies.roles import has_role
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.validation import require_names
 from referrals.models import InvolvementKind, Task, TaskKind, Tier34Involvement
 
 
@@ -65,6 +66,7 @@ def tier34_involvement_record(
         raise ReferralError("Child or agency not found.", field="child")
     if not has_role(by, Role.CAF_COORDINATOR):
         raise ReferralError("Only a CAF coordinator can record Tier 3/4 involvement.")
+    require_names(ReferralError, keyworker_name=keyworker_name)
     with transaction.atomic(), acting_as(by):
         involvement = Tier34Involvement(
             child=child,

@@ -8,7 +8,7 @@ looks exactly like a case that does not exist.
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from audit.models import AccessAction, AccessLogEntry
 from tests.factories import platform_user
@@ -54,10 +54,10 @@ def test_case_page(world, login, name, tenant):
 @pytest.mark.parametrize("tenant", ["a", "b"])
 def test_case_api_detail_with_token(world, client, name, tenant):
     user = getattr(world, tenant).users[name]
-    token = Token.objects.create(user=user)
+    _, token = AuthToken.objects.create(user=user)
     case = world.a.case
 
-    response = client.get(f"/api/cases/{case.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get(f"/api/cases/{case.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == _expected(name, tenant == "a")
     if response.status_code == 200:

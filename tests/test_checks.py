@@ -437,3 +437,25 @@ def test_results_page_queries_do_not_grow_with_matches(world, login, django_asse
 
     with django_assert_max_num_queries(20):
         assert client.get(f"/checks/{check.pk}/").status_code == 200
+
+
+def test_a_broad_search_says_so_on_the_results_page(world, login, monkeypatch):
+    from cases import register
+    from cases.services import child_register
+
+    monkeypatch.setattr(register, "CANDIDATE_LIMIT", 2)
+    for given in ("Jamie", "Jaimie", "Jayme"):
+        child_register(
+            by=world.a.users["assessor"],
+            given_name=given,
+            family_name="Northson",
+            date_of_birth=date(2015, 5, 17),
+        )
+    client = login(world.a.users["police_practitioner"])
+
+    _, broad_page = search(client, **jamie(world))
+    monkeypatch.setattr(register, "CANDIDATE_LIMIT", 300)
+    _, narrow_page = search(client, **jamie(world))
+
+    assert "Many children on the register are like this search" in broad_page
+    assert "Many children on the register are like this search" not in narrow_page

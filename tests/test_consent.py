@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
+from knox.models import AuthToken
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
@@ -51,8 +51,8 @@ def set_age(world, years, days=0):
 
 def api(user):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

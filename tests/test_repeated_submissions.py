@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases.models import CaseState, Gender
@@ -32,8 +32,8 @@ HARM = {
 
 def api(user):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -79,3 +79,48 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_models_and_migrations_agree():
     result = _manage("makemigrations", "--check", "--dry-run", DEBUG="true")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+LOG_PROBE = """
+import logging
+from weasyprint import HTML
+HTML(string="<h1>Consent</h1><p>Printed by O'Brien-Smith</p>").write_pdf()
+logging.getLogger("django.request").warning("probe: a warning from Django")
+"""
+
+
+def test_each_log_line_is_printed_once_and_pdfs_do_not_narrate_their_steps():
+    result = _manage("shell", "-c", LOG_PROBE, DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    assert log.count("probe: a warning from Django") == 1, log
+    assert "Step 1" not in log and "Step 6" not in log, log
+    assert "fontTools" not in log and "pruned" not in log, log
+
+
+def test_cookies_take_the_host_prefix_over_https():
+    show = "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
+
+    production = _manage("shell", "--no-imports", "-c", show, **PRODUCTION)
+    development = _manage("shell", "--no-imports", "-c", show, DEBUG="true")
+
+    assert production.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"], production.stderr
+    # Browsers refuse __Host- cookies over plain HTTP, which development uses.
+    assert development.stdout.split() == ["sessionid", "csrftoken"], development.stderr
+
+
+def test_absolute_session_lifetime_comes_from_the_environment():
+    show = "from django.conf import settings as s; print(s.SESSION_ABSOLUTE_SECONDS)"
+
+    assert _manage("shell", "--no-imports", "-c", show, **PRODUCTION).stdout.strip() == str(
+        10 * 60 * 60
+    )
+    configured = _manage(
+        "shell", "--no-imports", "-c", show, SESSION_ABSOLUTE_SECONDS="28800", **PRODUCTION
+    )
+    assert configured.stdout.strip() == "28800"
+    refused = _manage(
+        "shell", "--no-imports", "-c", show, SESSION_ABSOLUTE_SECONDS="ten hours", **PRODUCTION
+    )
+    assert refused.returncode != 0 and "SESSION_ABSOLUTE_SECONDS" in refused.stderr

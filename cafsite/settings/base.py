@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -57,15 +57,20 @@ INSTALLED_APPS = [
     "referrals",
     "retention",
     "monitoring",
+    "security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files stay cacheable; everything else is never stored.
+    "security.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "security.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -88,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cafsite.context_processors.navigation",
+                "security.context_processors.session_timeout",
             ],
         },
     },
@@ -130,10 +136,52 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end when the browser closes and after 30 minutes without a request (ASVS 3.3).
+# --- Shared computers: sessions, API tokens, caching, browser features (issue 10, ASVS 3.3,
+# 3.5, 8.2.1). The middleware is in MIDDLEWARE above (security.*, django_permissions_policy).
+# Sessions end when the browser closes, after 30 minutes without a request, and 10 hours after
+# signing in however active (security.middleware.SessionLifetimeMiddleware).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60)
+# The page warns this long before the session ends, with a "Stay signed in" button.
+SESSION_WARNING_SECONDS = 2 * 60
+# API tokens (django-rest-knox): stored hashed, expiring, revocable, ended by a password change
+# (agencies.models.User.set_password). Issued from the "API tokens" page only.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DAYS", 30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKEN_LIMIT_PER_USER = 5
+# Browser features the service never uses are off for every page (ASVS 14.4).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
+# --- end of shared computers
 
 # Lock out after repeated failed logins: an account (guessing one password), and one browser
 # on one address (spraying many accounts). Offices share an address, hence the user agent.
@@ -155,6 +203,11 @@ if TRUSTED_PROXY_COUNT:
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # __Host-: browsers accept these cookies only over HTTPS, for this host alone, path / (no
+    # sibling subdomain can set or overwrite them). Over plain HTTP they would be refused.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 63072000)
@@ -214,9 +267,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # The first class names the challenge of a 401 (WWW-Authenticate); session authentication
+    # has none, so with it first an unauthenticated client got 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
@@ -234,6 +289,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name for a choice set used by several fields.
     "ENUM_NAME_OVERRIDES": {"ConsentGiverEnum": "consent.models.ConsentGiver"},
+    # The <id:...> converter's range (cafsite.validation.MAX_ID: PostgreSQL's bigint).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cafsite.api.document_error_responses",
+    ],
 }
 
 # django-guardian: no anonymous user row; object permissions through our direct FK models.
@@ -265,9 +326,20 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "ecaf@localhost"
 
+LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
+# Everything goes to one handler on the root logger, once.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's defaults give "django" a console handler of its own while it also
+        # propagates to the root: each line came out twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Libraries that narrate each step at INFO (WeasyPrint's "Step 1 - ..." for every PDF,
+        # fontTools' font subsetting): only their warnings and errors are of interest.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -3,18 +3,27 @@
 from rest_framework import serializers
 
 from agencies.models import Agency
+from cafsite.api import StrictCharField
+from cafsite.validation import (
+    MAX_ID,
+    validate_date_of_birth,
+    validate_expected_date_of_birth,
+    validate_search_date_of_birth,
+)
 from cases.models import CafCheck, Ethnicity, Gender
 from referrals.models import Tier34Involvement
 
 
 class CheckSearchSerializer(serializers.Serializer):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
-    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    upn = serializers.CharField(max_length=15, required=False, allow_blank=True)
+    given_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    family_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_search_date_of_birth]
+    )
+    postcode = StrictCharField(max_length=10, required=False, allow_blank=True)
+    nhs_number = StrictCharField(max_length=12, required=False, allow_blank=True)
+    upn = StrictCharField(max_length=15, required=False, allow_blank=True)
     has_learning_difficulty = serializers.BooleanField(required=False, default=False)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -128,21 +137,25 @@ class CheckSerializer(serializers.ModelSerializer):
 
 
 class NewChildSerializer(serializers.Serializer):
-    given_name = serializers.CharField(max_length=100)
-    middle_names = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    family_name = serializers.CharField(max_length=100)
-    other_names = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    expected_date_of_birth = serializers.DateField(required=False, allow_null=True)
+    given_name = StrictCharField(max_length=100)
+    middle_names = StrictCharField(max_length=200, required=False, allow_blank=True)
+    family_name = StrictCharField(max_length=100)
+    other_names = StrictCharField(max_length=300, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_date_of_birth]
+    )
+    expected_date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_expected_date_of_birth]
+    )
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
-    address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line_2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    town = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    uprn = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    upn = serializers.CharField(max_length=15, required=False, allow_blank=True)
+    address_line_1 = StrictCharField(max_length=200, required=False, allow_blank=True)
+    address_line_2 = StrictCharField(max_length=200, required=False, allow_blank=True)
+    town = StrictCharField(max_length=100, required=False, allow_blank=True)
+    postcode = StrictCharField(max_length=10, required=False, allow_blank=True)
+    uprn = StrictCharField(max_length=12, required=False, allow_blank=True)
+    nhs_number = StrictCharField(max_length=12, required=False, allow_blank=True)
+    upn = StrictCharField(max_length=15, required=False, allow_blank=True)
 
     def validate(self, attrs):
         if not attrs.get("date_of_birth") and not attrs.get("expected_date_of_birth"):
@@ -164,14 +177,14 @@ class DecisionSerializer(serializers.Serializer):
         "out_of_scope",
     ]
     action = serializers.ChoiceField(choices=ACTIONS)
-    child = serializers.IntegerField(required=False)
-    involvement = serializers.IntegerField(required=False)
-    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    child = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    involvement = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    message = StrictCharField(required=False, allow_blank=True, max_length=2000)
     new_child = NewChildSerializer(required=False)
     confirm_new_child = serializers.BooleanField(required=False, default=False)
-    referred_to = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    referred_to = StrictCharField(required=False, allow_blank=True, max_length=200)
     referred_on = serializers.DateField(required=False)
-    reference = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    reference = StrictCharField(required=False, allow_blank=True, max_length=50)
 
     def validate(self, attrs):
         needs = {
@@ -187,3 +200,11 @@ class DecisionSerializer(serializers.Serializer):
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
+
+
+class CheckResultSerializer(serializers.Serializer):
+    """A recorded check with what it found."""
+
+    check = CheckSerializer()
+    out_of_scope = serializers.BooleanField()
+    matches = MatchSerializer(many=True)

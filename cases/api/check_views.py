@@ -13,6 +13,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record
 from cases import checks
 from cases.api.check_serializers import (
+    CheckResultSerializer,
     CheckSearchSerializer,
     CheckSerializer,
     DecisionSerializer,
@@ -33,6 +34,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CheckSerializer
     pagination_class = CheckPagination
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         user = self.request.user
@@ -65,9 +67,11 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "check": CheckSerializer(check).data,
             "out_of_scope": checks.age_out_of_scope(check),
             "matches": MatchSerializer([match_data(r) for r in results], many=True).data,
+            # More children were alike than could be compared: add detail to narrow the search.
+            "broad": matches.broad,
         }
 
-    @extend_schema(request=CheckSearchSerializer, responses={201: MatchSerializer(many=True)})
+    @extend_schema(request=CheckSearchSerializer, responses={201: CheckResultSerializer})
     def create(self, request):
         """Search the register and record the check with the CAF team."""
         search = CheckSearchSerializer(data=request.data, user=request.user)
@@ -75,7 +79,7 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         check, _ = checks.check_search(by=request.user, request=request, **search.validated_data)
         return Response(self._body(check), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="checks_retrieve", responses={200: MatchSerializer(many=True)})
+    @extend_schema(operation_id="checks_retrieve", responses={200: CheckResultSerializer})
     def retrieve(self, request, pk=None):
         return Response(self._body(self._check(pk)))
 

@@ -18,6 +18,7 @@ class CaseViewSet(ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CaseSerializer
     pagination_class = CasePagination
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         return cases_for_user(self.request.user).select_related(
