@@ -25,6 +25,7 @@ from agencies.services import (
     staff_record_dbs_check,
 )
 from cafsite.errors import add_error_to_form
+from cafsite.validation import validate_name
 
 
 def _admin_tenant_id(request) -> int | None:
@@ -333,7 +334,16 @@ class TrainingInline(admin.TabularInline):
         return True
 
 
-class StaffChangeForm(UserChangeForm):
+class StaffNamesMixin:
+    """Staff names print on every page and PDF: the same name rule as children's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "job_title"):
+            self.fields[name].validators.append(validate_name)
+
+
+class StaffChangeForm(StaffNamesMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = [
@@ -359,7 +369,7 @@ class StaffChangeForm(UserChangeForm):
         return cleaned
 
 
-class StaffCreationForm(UserCreationForm):
+class StaffCreationForm(StaffNamesMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "first_name", "last_name", "email", "job_title"]

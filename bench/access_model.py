@@ -93,13 +93,13 @@ def time_pages(dataset, repeats: int) -> dict:
 
 def print_pages(results: dict) -> None:
     sizes = list(results)
-    header = "".join(f"{f'{size:,} cases p50':>20}{'p95':>9}" for size in sizes)
+    header = "".join(f"{f'{size:,} cases p50':>22}{'p95':>11}" for size in sizes)
     print(f"\n{'user':<14}{'page':<22}{header}")
     for key in results[sizes[0]]:
         row = f"{key[0]:<14}{key[1]:<22}"
         for size in sizes:
             values = results[size][key]
-            row += f"{statistics.median(values):>17.1f} ms{percentile(values, 0.95):>6.1f} ms"
+            row += f"{statistics.median(values):>19.1f} ms{percentile(values, 0.95):>8.1f} ms"
         print(row)
     small, large = sizes[0], sizes[-1]
     print(f"\np50 at {large:,} cases / p50 at {small:,} cases:")

@@ -618,7 +618,8 @@ def build_dataset(
         report(f"loaded {cases} cases in {time.perf_counter() - started:.0f} s")
     if (have_children == 0 or have_cases == 0) and _is_postgres():
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # Vacuumed as autovacuum leaves a settled table: index-only scans need it.
+            cursor.execute("VACUUM ANALYZE")
     return Dataset(tenant, working, caf_team, practitioners, coordinator, children, cases)
 
 

@@ -145,9 +145,9 @@ class ChildNameKey(models.Model):
         "agencies.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # The primary key leads with the child: it serves refreshing and deleting a child's keys.
-    child = models.ForeignKey(
-        Child, on_delete=models.CASCADE, related_name="name_keys", db_index=False
-    )
+    # No reverse accessor: the audit log lists a child's reverse relations in each entry and
+    # cannot display one to a model with a composite primary key.
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=40)
     born_on = models.DateField()
 

@@ -31,7 +31,9 @@ from cases.models import Case, Child, ChildNameKey
 from cases.permissions import cases_for_user
 
 # The database ranks candidates by how many name sounds they share with the search, and only
-# this many of the most alike are scored in Python; more means the search was broad.
+# this many of the most alike are scored in Python; more means the search was broad. (At a
+# million children the child searched for, with one mistake and a date of birth, ranked in the
+# database's first 7 in 500 searches; 300 keeps the notice to about 3% of searches there.)
 CANDIDATE_LIMIT = 300
 RESULT_LIMIT = 10
 # The furthest ahead a child can be due (the check refuses later dates of birth).
@@ -126,15 +128,30 @@ def register_matches(*, tenant_id: int, query: ChildQuery) -> RegisterMatches:
         condition |= Q(nhs_number=query.nhs_number)
     if query.upn:
         condition |= Q(upn=query.upn)
-    candidates = Child.objects.filter(
-        condition, tenant_id=tenant_id, merged_into__isnull=True
-    ).order_by()
+    candidates = (
+        Child.objects.filter(condition, tenant_id=tenant_id, merged_into__isnull=True)
+        .only(*RECORD_FIELDS)
+        .order_by()
+    )
     if not _could_be_unborn(query, today):
         candidates = candidates.filter(date_of_birth__isnull=False)
     records = [_record(child) for child in candidates]
     matches = RegisterMatches(rank(query, records, limit=RESULT_LIMIT))
     matches.broad = broad
     return matches
+
+
+RECORD_FIELDS = (
+    "given_name",
+    "family_name",
+    "middle_names",
+    "other_names",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "postcode",
+    "nhs_number",
+    "upn",
+)
 
 
 def _record(child: Child) -> ChildRecord:

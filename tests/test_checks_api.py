@@ -164,3 +164,26 @@ def test_checks_are_listed_to_their_author_and_the_caf_team_only(world):
     assert ids(world.b.users["coordinator"]) == []
     assert api(world.b.users["coordinator"]).get(f"/api/checks/{check_id}/").status_code == 404
     assert api(world.a.users["school_no_dbs"]).get(f"/api/checks/{check_id}/").status_code == 404
+
+
+def test_a_broad_search_says_so_in_the_api(world, monkeypatch):
+    from datetime import date
+
+    from cases import register
+    from cases.services import child_register
+
+    monkeypatch.setattr(register, "CANDIDATE_LIMIT", 1)
+    child_register(
+        by=world.a.users["assessor"],
+        given_name="Jamie",
+        family_name=world.a.case.child.family_name,
+        date_of_birth=date(2015, 5, 17),
+    )
+    client = api(world.a.users["police_practitioner"])
+
+    broad = client.post("/api/checks/", jamie(world), format="json").json()
+    monkeypatch.setattr(register, "CANDIDATE_LIMIT", 300)
+    narrow = client.post("/api/checks/", jamie(world), format="json").json()
+
+    assert broad["broad"] is True
+    assert narrow["broad"] is False

@@ -32,7 +32,7 @@ def _own_routes():
     """Our pages and API (the admin has its own tested handling of ids)."""
     return sorted(
         {
-            route.lstrip("^").rstrip("$")
+            route.replace("^", "").replace("$", "")
             for route in _routes()
             if not route.startswith("admin/") and "\\" not in route
         }
@@ -69,6 +69,16 @@ def test_no_route_answers_a_bad_id_with_a_server_error(world, login, role):
                 for method in (client.get, client.post):
                     status = method(address).status_code
                     assert status in (404, 405), f"{method.__name__} {address}: {status}"
+
+
+def test_no_admin_route_answers_a_bad_id_with_a_server_error(world, login):
+    client = login(world.a.users["tenant_admin"])
+    routes = {r for r in _routes() if r.startswith("admin/") and PARAMETER.search(r)}
+    for route in sorted(routes):
+        for bad in BAD_IDS:
+            address = _with(route.replace("^", "").replace("$", ""), bad)
+            status = client.get(address).status_code
+            assert status < 500, f"GET {address}: {status}"
 
 
 def test_an_out_of_range_case_id_is_a_logged_denial_with_the_id_as_typed(world, login):
@@ -551,3 +561,16 @@ def test_every_operation_documents_its_errors_and_ids_are_bounded(world):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     assert parameter["schema"]["maximum"] == 2**63 - 1, (method, path)
+
+
+def test_a_staff_name_with_a_right_to_left_override_is_refused_in_admin(world):
+    from agencies.admin import StaffChangeForm
+
+    user = world.a.users["police_practitioner"]
+    form = StaffChangeForm(
+        data={"username": user.username, "first_name": "Sam", "last_name": "\u202eSmith"},
+        instance=user,
+    )
+
+    assert not form.is_valid()
+    assert "hidden control character" in str(form.errors["last_name"])

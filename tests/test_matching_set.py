@@ -8,8 +8,9 @@ import pytest
 from stdnum.gb import upn
 
 from cases.matching import ChildQuery, Strength, birth_date_variants
+from cases.models import Child
 from cases.register import register_matches
-from cases.services import child_register
+from cases.services import child_name_keys_refresh, child_register
 
 
 def _upn(serial: str) -> str:
@@ -758,8 +759,12 @@ def test_the_unborn_are_searched_only_when_the_search_could_be_one(world):
         by=assessor, given_name="Baby", family_name="Quinn", expected_date_of_birth=due
     )
     stale = child_register(
-        by=assessor, given_name="Baby", family_name="Quayle", expected_date_of_birth=stale_due
+        by=assessor, given_name="Baby", family_name="Quayle", expected_date_of_birth=due
     )
+    # Registered while expected, never updated after the birth: the record has aged.
+    Child.objects.filter(pk=stale.pk).update(expected_date_of_birth=stale_due)
+    stale.refresh_from_db()
+    child_name_keys_refresh(child=stale)
     tenant = world.a.tenant
 
     recent = register_matches(tenant_id=tenant.pk, query=_query(dict(g="Baby", f="Quinn", d=due)))

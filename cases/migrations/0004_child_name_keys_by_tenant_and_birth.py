@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="name_keys",
+                        related_name="+",
                         to="cases.child",
                     ),
                 ),
