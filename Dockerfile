@@ -44,7 +44,8 @@ COPY --from=frontend /build/static/build ./static/build
 # hashed, compressed manifest storage that production uses; the key exists for this command only.
 RUN SECRET_KEY=build-only-not-a-secret DEBUG=false python manage.py collectstatic --noinput \
     && mkdir -p var/media \
-    && chown ecaf:ecaf var var/media
+    && chown ecaf:ecaf var var/media \
+    && chmod 700 var/media
 
 # Numeric, so Kubernetes runAsNonRoot can verify it (10001 is the ecaf user above).
 USER 10001:10001

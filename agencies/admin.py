@@ -23,6 +23,7 @@ from agencies.services import (
     agency_change_validate,
     agency_create,
     agency_update,
+    agency_version_check,
     dbs_check_validate,
     membership_add,
     membership_remove,
@@ -112,20 +113,28 @@ class AgencyAdmin(TenantScopedAdmin):
     list_display = ["name", "kind", "email", "telephone", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
-    fields = ["tenant", "name", "kind", "email", "telephone", "is_active"]
+    fields = ["tenant", "name", "kind", "email", "telephone", "is_active", "version"]
 
     def get_fields(self, request, obj=None):
         excluded = set(self.get_exclude(request, obj))
         if obj is None:
             excluded.add("is_active")  # a new agency is open; agency_create makes it so
+            excluded.add("version")
         return [f for f in self.fields if f not in excluded]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
 
         class ScopedAgencyForm(form):
+            # The version the administrator started from, so a save over a colleague's is
+            # refused. Admin validates and saves in one transaction, so the row locked here
+            # stays locked until saved.
+            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
             def clean(self):
                 cleaned = super().clean()
+                if self.instance.pk and self._stale(cleaned.get("version")):
+                    return cleaned
                 # Before _post_clean, the instance still holds the saved values.
                 if self.instance.pk and cleaned.get("kind"):
                     try:
@@ -133,6 +142,42 @@ class AgencyAdmin(TenantScopedAdmin):
                     except StaffError as error:
                         add_error_to_form(self, error)
                 return cleaned
+
+            def _stale(self, version) -> bool:
+                """Refuse an edit begun before a colleague's save, showing what is saved now
+                and keeping what was typed; saving again then is a deliberate choice."""
+                try:
+                    agency_version_check(agency_pk=self.instance.pk, version=version)
+                except StaffError:
+                    current = Agency.objects.get(pk=self.instance.pk)
+                    saved = {
+                        "Name": (current.name, "name"),
+                        "Kind": (current.get_kind_display(), "kind"),
+                        "Email": (current.email, "email"),
+                        "Telephone": (current.telephone, "telephone"),
+                        "Open": ("yes" if current.is_active else "no", "is_active"),
+                    }
+                    differ = [
+                        f"{label}: {shown or '(blank)'}"
+                        for label, (shown, name) in saved.items()
+                        if name in self.cleaned_data
+                        and getattr(current, name) != self.cleaned_data[name]
+                    ]
+                    self.add_error(
+                        None,
+                        "Someone else changed this agency while you were editing it. Your "
+                        "changes are still in the form: check them against what is saved now "
+                        "and save again. "
+                        + (
+                            f"Saved now, where it differs: {'; '.join(differ)}."
+                            if differ
+                            else "What is saved now is what you entered."
+                        ),
+                    )
+                    self.data = self.data.copy()
+                    self.data[self.add_prefix("version")] = str(current.version)
+                    return True
+                return False
 
             def _post_clean(self):
                 # The tenant is not a form field for tenant administrators, so the database
@@ -156,6 +201,7 @@ class AgencyAdmin(TenantScopedAdmin):
                 email=obj.email,
                 telephone=obj.telephone,
                 is_active=obj.is_active,
+                version=form.cleaned_data.get("version"),
                 by=request.user,
             )
             return
@@ -169,6 +215,61 @@ class AgencyAdmin(TenantScopedAdmin):
         )
         obj.pk, obj.group_id = created.pk, created.group_id
         obj._state.adding = False
+
+
+class StaleEditRefusedAdmin(admin.ModelAdmin):
+    """For a model with a ``version``: the change form carries the version it was shown at, and
+    a save begun before someone else's is refused with what is saved now, what was typed kept.
+    Admin validates and saves in one transaction, so the row locked in ``clean`` stays locked
+    until saved (on SQLite the transaction holds the write lock from its start)."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (title, options), *rest = fieldsets
+        return [(title, {**options, "fields": [*options["fields"], "version"]}), *rest]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+
+        class VersionedForm(form):
+            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+            def clean(self):
+                cleaned = super().clean()
+                model = type(self.instance)
+                self.saved = model._default_manager.select_for_update().get(pk=self.instance.pk)
+                started_from = cleaned.get("version")
+                if started_from is not None and started_from != self.saved.version:
+                    differ = [
+                        f"{self[name].label}: {getattr(self.saved, name) or '(blank)'}"
+                        for name, value in cleaned.items()
+                        if name in self.fields
+                        and name != "version"
+                        and hasattr(self.saved, name)
+                        and getattr(self.saved, name) != value
+                    ]
+                    self.add_error(
+                        None,
+                        "Someone else changed this record while you were editing it. Your "
+                        "changes are still in the form: check them against what is saved now "
+                        "and save again."
+                        + (f" Saved now, where it differs: {'; '.join(differ)}." if differ else ""),
+                    )
+                    self.data = self.data.copy()
+                    self.data[self.add_prefix("version")] = str(self.saved.version)
+                return cleaned
+
+        VersionedForm.__name__ = form.__name__
+        return VersionedForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version = form.saved.version + 1
+        super().save_model(request, obj, form, change)
 
 
 class MembershipForm(forms.ModelForm):
@@ -297,7 +398,7 @@ class StaffCreationForm(StaffNamesMixin, UserCreationForm):
 
 
 @admin.register(User)
-class StaffAdmin(TenantScopedAdmin, UserAdmin):
+class StaffAdmin(StaleEditRefusedAdmin, TenantScopedAdmin, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     inlines = [MembershipInline, TrainingInline]

@@ -56,6 +56,9 @@ class Agency(models.Model):
         Group, on_delete=models.PROTECT, editable=False, related_name="agency"
     )
     is_active = models.BooleanField(default=True)
+    # Moved on by every agency_update: an edit begun on an older version is refused rather than
+    # silently overwriting a colleague's (ASVS 11.1).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -122,6 +125,8 @@ class User(AbstractUser):
     # R-TEN-4: an enhanced DBS check must be on record before any case content is shown.
     dbs_checked_on = models.DateField("enhanced DBS check date", null=True, blank=True)
     dbs_reference = models.CharField("enhanced DBS certificate number", max_length=20, blank=True)
+    # Moved on by each save in admin, where an edit begun before a colleague's is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

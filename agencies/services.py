@@ -58,6 +58,22 @@ def agency_change_validate(*, agency: Agency, kind: str) -> None:
         )
 
 
+STALE_AGENCY = (
+    "Someone else changed this agency while you were editing it: start again from what is "
+    "saved now."
+)
+
+
+def agency_version_check(*, agency_pk: int, version: int | None) -> Agency:
+    """Lock the agency's row until the transaction ends and return it as saved; raise
+    ``StaffError`` if it has moved on from ``version``, the one the editor started from.
+    ``None`` (a caller that read no version) skips the comparison."""
+    current = Agency.objects.select_for_update().get(pk=agency_pk)
+    if version is not None and current.version != version:
+        raise StaffError(STALE_AGENCY, field="version")
+    return current
+
+
 def agency_update(
     *,
     agency: Agency,
@@ -67,17 +83,21 @@ def agency_update(
     email: str,
     telephone: str,
     is_active: bool,
+    version: int | None = None,
 ) -> Agency:
     """Change an agency's details; closing or reopening it ends or restores its staff's case
-    access through its group in the same transaction (R-TEN-2)."""
+    access through its group in the same transaction (R-TEN-2). ``version`` is the one the
+    edit started from: if the agency was saved since, ``StaffError`` and nothing changes."""
     _require_tenant_admin(by, agency.tenant_id)
-    agency_change_validate(agency=agency, kind=kind)
-    reopened_or_closed = agency.is_active != is_active
     with transaction.atomic(), acting_as(by):
+        agency = agency_version_check(agency_pk=agency.pk, version=version)
+        agency_change_validate(agency=agency, kind=kind)
+        reopened_or_closed = agency.is_active != is_active
         agency.name, agency.kind, agency.is_active = name, kind, is_active
         agency.email, agency.telephone = email, telephone
+        agency.version += 1
         agency.full_clean()
-        agency.save(update_fields=["name", "kind", "email", "telephone", "is_active"])
+        agency.save(update_fields=["name", "kind", "email", "telephone", "is_active", "version"])
         if reopened_or_closed:
             for user in User.objects.filter(memberships__agency=agency).distinct():
                 staff_sync_agency_groups(user=user)

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,6 +14,9 @@ from agencies.roles import in_caf_team, in_caf_team_as
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.api import StrictCharField
+from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
+from cafsite.idempotency import KEY_LENGTH
+from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document
 from cafsite.validation import MAX_ID
 from cases.permissions import CHANGE, get_case_for_user
 from consent import services
@@ -26,6 +30,7 @@ from consent.models import (
     SharingGround,
 )
 from consent.selectors import confidential_notes_for, refusal_patterns
+from consent.views import scan_response
 
 
 class TenantAgencyField(serializers.PrimaryKeyRelatedField):
@@ -47,10 +52,21 @@ class ConsentInSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     signed_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     signed_on = serializers.DateField()
+    scan = serializers.FileField(
+        required=False,
+        help_text="Scan of the signed form (multipart): a PDF, JPEG or PNG, 10 MB or smaller.",
+    )
+
+    def validate_scan(self, scan):
+        try:
+            return checked_document(scan, field="scan")
+        except UploadError as error:
+            raise ValidationError(error.message) from error
 
 
 class ConsentOutSerializer(serializers.ModelSerializer):
     agencies_with_access = serializers.SerializerMethodField()
+    has_scan = serializers.SerializerMethodField()
 
     class Meta:
         model = Consent
@@ -68,7 +84,11 @@ class ConsentOutSerializer(serializers.ModelSerializer):
             "signed_on",
             "withdrawn_on",
             "agencies_with_access",
+            "has_scan",
         ]
+
+    def get_has_scan(self, consent) -> bool:
+        return bool(consent.scan)
 
     def get_agencies_with_access(self, consent) -> list[str]:
         return [g.agency.name for g in consent.grants.filter(revoked_at__isnull=True)]
@@ -80,10 +100,30 @@ class WithdrawSerializer(serializers.Serializer):
     note = StrictCharField(required=False, allow_blank=True)
 
 
+def _idempotency_key_field():
+    return StrictCharField(
+        max_length=KEY_LENGTH,
+        required=False,
+        write_only=True,
+        allow_blank=True,
+        help_text="Optional, 8 to 64 letters, digits or . _ : - (or the Idempotency-Key "
+        "header): sending the same key again returns the record it made, not a second one.",
+    )
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A key for this submission: repeated, it returns the first record.",
+)
+
+
 class RefusalSerializer(serializers.Serializer):
     refused_by = serializers.ChoiceField(choices=ConsentGiver.choices)
     refused_on = serializers.DateField()
     note = StrictCharField(required=False, allow_blank=True)
+    idempotency_key = _idempotency_key_field()
 
 
 class SharingSerializer(serializers.Serializer):
@@ -91,14 +131,16 @@ class SharingSerializer(serializers.Serializer):
     shared_with = StrictCharField(max_length=200)
     what = StrictCharField()
     justification = StrictCharField()
+    idempotency_key = _idempotency_key_field()
 
 
 class NoteSerializer(serializers.ModelSerializer):
     text = StrictCharField()
+    idempotency_key = _idempotency_key_field()
 
     class Meta:
         model = ConfidentialNote
-        fields = ["id", "text", "written_at"]
+        fields = ["id", "text", "written_at", "idempotency_key"]
         read_only_fields = ["id", "written_at"]
 
 
@@ -128,7 +170,10 @@ class ConsentActionsMixin:
     def _input(self, serializer_class, case):
         data = serializer_class(data=self.request.data, context={"tenant_id": case.tenant_id})
         data.is_valid(raise_exception=True)
-        return data.validated_data
+        validated = dict(data.validated_data)
+        if "idempotency_key" in data.fields and not validated.get("idempotency_key"):
+            validated["idempotency_key"] = self.request.headers.get(IDEMPOTENCY_HEADER, "")
+        return validated
 
     @extend_schema(request=ConsentInSerializer, responses={201: ConsentOutSerializer})
     @action(detail=True, methods=["post"])
@@ -138,6 +183,22 @@ class ConsentActionsMixin:
         consent = _run(lambda: services.consent_record(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=None,
+        responses={
+            (200, content_type): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The scan of the signed form, as an attachment, in the type it "
+                "was checked as.",
+            )
+            for content_type in CONTENT_TYPES.values()
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="consents/<id:consent_pk>/scan")
+    def consent_scan(self, request, pk=None, consent_pk=None):
+        case = get_case_for_user(request.user, pk, request=request)
+        return scan_response(request, case, int(consent_pk))
+
     @extend_schema(request=WithdrawSerializer, responses={200: ConsentOutSerializer})
     @action(detail=True, methods=["post"], url_path="consent/withdraw")
     def consent_withdraw(self, request, pk=None):
@@ -146,7 +207,11 @@ class ConsentActionsMixin:
         consent = _run(lambda: services.consent_withdraw(case=case, by=request.user, **data))
         return Response(ConsentOutSerializer(consent).data)
 
-    @extend_schema(request=RefusalSerializer, responses={201: CreatedSerializer})
+    @extend_schema(
+        request=RefusalSerializer,
+        responses={201: CreatedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
     def refusal(self, request, pk=None):
         case = self._case_for_change(pk)
@@ -154,7 +219,11 @@ class ConsentActionsMixin:
         refusal = _run(lambda: services.refusal_record(case=case, by=request.user, **data))
         return Response({"id": refusal.pk}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SharingSerializer, responses={201: CreatedSerializer})
+    @extend_schema(
+        request=SharingSerializer,
+        responses={201: CreatedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
     def sharing(self, request, pk=None):
         case = self._case_for_change(pk)
@@ -164,7 +233,11 @@ class ConsentActionsMixin:
         )
         return Response({"id": decision.pk}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True)})
+    @extend_schema(
+        request=NoteSerializer,
+        responses={200: NoteSerializer(many=True)},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request, pk=None):
         """Your own confidential notes on the case; nobody else's."""

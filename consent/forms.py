@@ -4,6 +4,8 @@ from django import forms
 
 from agencies.models import Agency
 from cafsite.forms import GovukFormMixin
+from cafsite.idempotency import IdempotentFormMixin
+from cafsite.uploads import UploadError, checked_document
 from cafsite.validation import validate_search_date
 from consent.models import ConsentGiver, ConsentMethod, ShareScope, SharingGround
 
@@ -65,13 +67,27 @@ class ConsentForm(GovukFormMixin, forms.Form):
         help_text="For verbal consent, your own name is recorded as the assessor.",
     )
     signed_on = _date("Date of consent")
-    scan = forms.FileField(required=False, label="Scan of the signed form (optional)")
+    scan = forms.FileField(
+        required=False,
+        label="Scan of the signed form (optional)",
+        help_text="A PDF, JPEG or PNG file, 10 MB or smaller.",
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = Agency.objects.filter(
             tenant_id=case.tenant_id, is_active=True
         ).exclude(kind="caf_team")
+
+    def clean_scan(self):
+        scan = self.cleaned_data["scan"]
+        if not scan:
+            return scan
+        try:
+            return checked_document(scan, field="scan")
+        except UploadError as error:
+            raise forms.ValidationError(error.message) from error
 
 
 class WithdrawForm(GovukFormMixin, forms.Form):
@@ -89,7 +105,7 @@ class WithdrawForm(GovukFormMixin, forms.Form):
         self.fields["agency"].queryset = Agency.objects.filter(tenant_id=case.tenant_id)
 
 
-class RefusalForm(GovukFormMixin, forms.Form):
+class RefusalForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     refused_by = forms.ChoiceField(
         choices=ConsentGiver.choices, widget=forms.RadioSelect, label="Who refused?"
     )
@@ -102,7 +118,7 @@ class RefusalForm(GovukFormMixin, forms.Form):
     )
 
 
-class SharingForm(GovukFormMixin, forms.Form):
+class SharingForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     ground = forms.ChoiceField(
         choices=SharingGround.choices, widget=forms.RadioSelect, label="Decision"
     )
@@ -115,7 +131,7 @@ class SharingForm(GovukFormMixin, forms.Form):
     )
 
 
-class NoteForm(GovukFormMixin, forms.Form):
+class NoteForm(IdempotentFormMixin, GovukFormMixin, forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Confidential note",

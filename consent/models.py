@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from cafsite.idempotency import idempotency_constraint, idempotency_key_field
+from cafsite.uploads import random_path
 from cases.models import FULL_NAME_MAX_LENGTH
 
 
@@ -20,6 +22,10 @@ class ShareScope(models.TextChoices):
     ALL_EXCEPT = "all_except", "All agencies, except any named"
     NAMED_ONLY = "named_only", "Only the agencies named"
     NONE = "none", "No sharing beyond the assessor's agency and the CAF team"
+
+
+def consent_scan_path(instance: "Consent", filename: str) -> str:
+    return random_path("consent", filename)
 
 
 class Consent(models.Model):
@@ -44,7 +50,8 @@ class Consent(models.Model):
         max_length=200, help_text="The signatory's name, or the assessor's for verbal consent."
     )
     signed_on = models.DateField()
-    scan = models.FileField(upload_to="consent/%Y/%m/", blank=True)
+    # A checked PDF, JPEG or PNG under a random name (cafsite.uploads), served by consent_scan.
+    scan = models.FileField(upload_to=consent_scan_path, blank=True)
     recorded_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_on = models.DateField(null=True, blank=True)
@@ -147,10 +154,12 @@ class ConsentRefusal(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     refused_on = models.DateField()
     recorded_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-refused_on", "-id"]
         indexes = [models.Index(fields=["tenant", "-refused_on"], name="refusal_tenant_date")]
+        constraints = [idempotency_constraint("practitioner", "refusal_submitted_once")]
 
     def __str__(self) -> str:
         return f"Refusal for {self.child_name} on {self.refused_on:%d/%m/%Y}"
@@ -201,9 +210,11 @@ class SharingDecision(models.Model):
     justification = models.TextField()
     decided_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+        constraints = [idempotency_constraint("decided_by", "sharing_decision_submitted_once")]
 
     def __str__(self) -> str:
         return f"{self.get_ground_display()}: {self.shared_with}"
@@ -224,9 +235,11 @@ class ConfidentialNote(models.Model):
     author = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     written_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = idempotency_key_field()
 
     class Meta:
         ordering = ["-written_at"]
+        constraints = [idempotency_constraint("author", "confidential_note_submitted_once")]
 
     def __str__(self) -> str:
         return f"Confidential note by {self.author} on {self.written_at:%d/%m/%Y}"

@@ -15,6 +15,8 @@ from agencies.models import Agency, Role, User
 from agencies.roles import caf_team_of, in_caf_team_as
 from audit.context import acting_as
 from cafsite.errors import CafError
+from cafsite.idempotency import once
+from cafsite.uploads import checked_document
 from cafsite.validation import require, require_names, validate_event_date
 from cases.models import Case, CaseGroupObjectPermission, CaseState
 from cases.permissions import (
@@ -50,6 +52,13 @@ class ConsentError(CafError):
 def _require_case_worker(case: Case, by: User) -> None:
     if not cases_for_user(by, CHANGE).filter(pk=case.pk).exists():
         raise ConsentError("Case not found.")
+
+
+def _require_open_case(case: Case, doing: str) -> None:
+    """A closed or archived case takes no consent or refusal: reopening it is the way back
+    (R-CHECK-4)."""
+    if not case.is_open:
+        raise ConsentError(f"This case is closed: reopen it before {doing}.")
 
 
 def _acting(by: User, case: Case):
@@ -161,6 +170,7 @@ def consent_record(
     """Record consent and grant access to the agencies it names (R-CONSENT-1..4). Replaces
     any earlier consent for the case."""
     _require_case_worker(case, by)
+    _require_open_case(case, "recording consent")
     if not to_undertake:
         raise ConsentError(
             "Without consent to undertake the CAF, record a refusal instead.", field="to_undertake"
@@ -188,9 +198,11 @@ def consent_record(
     age = fraser_check(
         case=case, given_by=given_by, on=signed_on, competence_evidence=competence_evidence
     )
+    if scan:
+        scan = checked_document(scan, field="scan")  # PDF, JPEG or PNG by content; size
     base = _base_agencies(case)
     with transaction.atomic(), _acting(by, case):
-        _lock(case)
+        _require_open_case(_lock(case), "recording consent")  # a refusal may have just closed it
         previous = current_consent(case)
         if previous is not None:
             previous.withdrawn_on = timezone.localdate()
@@ -315,17 +327,27 @@ def agency_excluded(case: Case, agency: Agency) -> bool:
     return not consent.grants.filter(agency=agency, revoked_at__isnull=True).exists()
 
 
+@once(ConsentRefusal, author_field="practitioner")
 def refusal_record(
-    *, case: Case, by: User, refused_by: str, refused_on: date, note: str = ""
+    *,
+    case: Case,
+    by: User,
+    refused_by: str,
+    refused_on: date,
+    note: str = "",
+    idempotency_key: str = "",
 ) -> ConsentRefusal:
     """Log a refusal with the child's demographics and the practitioner (R-CONSENT-7). The
-    episode ends with it: without consent nothing more is recorded (R-CONSENT-1)."""
+    episode ends with it: without consent nothing more is recorded (R-CONSENT-1). The same
+    submission sent again returns the first refusal."""
     _require_case_worker(case, by)
+    _require_open_case(case, "recording a refusal")
     require("refused_on", validate_event_date, refused_on, ConsentError, **_birth(case))
     if current_consent(case) is not None:
         raise ConsentError("Consent is on record: withdraw it rather than record a refusal.")
     child = case.child
     with transaction.atomic(), _acting(by, case):
+        _require_open_case(_lock(case), "recording a refusal")  # one refusal closes it once
         refusal = ConsentRefusal(
             tenant_id=case.tenant_id,
             case=case,
@@ -340,6 +362,7 @@ def refusal_record(
             practitioner=by,
             agency=case.assessor_agency,
             refused_on=refused_on,
+            idempotency_key=idempotency_key,
         )
         refusal.full_clean()
         refusal.save()
@@ -384,10 +407,19 @@ WITHOUT_CONSENT = {
 }
 
 
+@once(SharingDecision, author_field="decided_by")
 def sharing_decision_record(
-    *, case: Case, by: User, ground: str, shared_with: str, what: str, justification: str
+    *,
+    case: Case,
+    by: User,
+    ground: str,
+    shared_with: str,
+    what: str,
+    justification: str,
+    idempotency_key: str = "",
 ) -> SharingDecision:
-    """Record a decision to share or not, with what, with whom and why (R-CONSENT-8)."""
+    """Record a decision to share or not, with what, with whom and why (R-CONSENT-8). The
+    same submission sent again returns the first decision."""
     _require_case_worker(case, by)
     if not shared_with.strip():
         raise ConsentError(
@@ -411,18 +443,25 @@ def sharing_decision_record(
             what=what.strip(),
             justification=justification.strip(),
             decided_by=by,
+            idempotency_key=idempotency_key,
         )
         decision.full_clean()
         decision.save()
         return decision
 
 
-def confidential_note_add(*, case: Case, by: User, text: str) -> ConfidentialNote:
-    """A note only its author will ever see (R-CONSENT-9)."""
+@once(ConfidentialNote, author_field="author")
+def confidential_note_add(
+    *, case: Case, by: User, text: str, idempotency_key: str = ""
+) -> ConfidentialNote:
+    """A note only its author will ever see (R-CONSENT-9). The same submission sent again
+    returns the first note."""
     _require_case_worker(case, by)
     if not text.strip():
         raise ConsentError("Write the note.", field="text")
-    return ConfidentialNote.objects.create(case=case, author=by, text=text.strip())
+    return ConfidentialNote.objects.create(
+        case=case, author=by, text=text.strip(), idempotency_key=idempotency_key
+    )
 
 
 def assessment_start(*, case: Case, by: User) -> Case:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -13,7 +13,8 @@ from agencies.models import Role
 from agencies.roles import in_caf_team, in_caf_team_as
 from audit.models import AccessAction
 from audit.services import access_log_record
-from cafsite.errors import add_error_to_form
+from cafsite.errors import CafError, add_error_to_form
+from cafsite.uploads import CONTENT_TYPES, sniffed_extension
 from cafsite.validation import parse_id
 from cases.permissions import CHANGE, case_access_record, get_case_for_user
 from consent import services
@@ -26,18 +27,22 @@ from consent.forms import (
     SharingForm,
     WithdrawForm,
 )
-from consent.models import ConsentRefusal
+from consent.models import Consent, ConsentRefusal
 from consent.selectors import current_consent, refusal_patterns
 
 
 def _form_page(request, pk, form_class, template, save, success):
     """A case form page: errors beside the fields, nothing typed lost, success to the case."""
     case = get_case_for_user(request.user, pk, CHANGE, request=request)
+    # A POST still reaches the service: the same submission sent twice gets its first result.
+    if request.method == "GET" and template in OPEN_CASES_ONLY and not case.is_open:
+        messages.error(request, "This case is closed: reopen it to record consent or a refusal.")
+        return redirect("cases:detail", pk=case.pk)
     form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(form_class, case))
     if request.method == "POST" and form.is_valid():
         try:
             save(case, form.cleaned_data)
-        except services.ConsentError as error:
+        except CafError as error:
             add_error_to_form(form, error)
         except ValidationError as error:
             form.add_error(None, error)
@@ -72,6 +77,10 @@ PAGES = {
     "consent/sharing.html": ("Record a sharing decision", "Record the decision", ["ground"], []),
     "consent/note.html": ("Add a confidential note", "Save the note", [], []),
 }
+
+
+# A closed case takes no consent or refusal (R-CHECK-4: reopening is the way back).
+OPEN_CASES_ONLY = {"consent/record.html", "consent/refusal.html"}
 
 
 def _form_kwargs(form_class, case) -> dict:
@@ -182,6 +191,46 @@ def consent_pdf(request, pk: int):
     # (it is also never stored by any cache: security.middleware.NoStoreMiddleware).
     response["Content-Disposition"] = f'attachment; filename="{case.reference}-consent.pdf"'
     return response
+
+
+def scan_response(request, case, consent_pk: int) -> FileResponse:
+    """The scan of a signed consent form of a case the caller may see, as a download that is
+    neither cached nor rendered by the browser; logged as an export (R-AUDIT-1). Anything
+    else is a 404, the same as for a case that does not exist."""
+    consent = Consent.objects.filter(case=case, pk=consent_pk).exclude(scan="").first()
+    if consent is None:
+        raise Http404("No scan on record.")
+    try:
+        handle = consent.scan.open("rb")
+    except FileNotFoundError:
+        raise Http404("No scan on record.") from None
+    # Judged by its content again: a file stored before uploads were checked is never served.
+    extension = sniffed_extension(handle)
+    if extension is None:
+        handle.close()
+        raise Http404("No scan on record.")
+    case_access_record(
+        user=request.user,
+        case=case,
+        request=request,
+        action=AccessAction.EXPORT,
+        detail=f"consent scan {consent.pk}",
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{case.reference}-consent-{consent.pk}.{extension}",
+        content_type=CONTENT_TYPES[extension],
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def consent_scan(request, pk: int, consent_pk: int):
+    case = get_case_for_user(request.user, pk, request=request)
+    return scan_response(request, case, consent_pk)
 
 
 REFUSALS_SHOWN = 200

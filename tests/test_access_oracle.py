@@ -138,6 +138,9 @@ ROUTES = {
     "case-sharing": ("case", changes, ["post"]),
     "case-notes": ("case", changes, ["get", "post"]),
     "case-start-assessment": ("case", changes, ["post"]),
+    # Two ids (the case, the consent) and a stored file: tests/test_consent_scans.py walks them.
+    "consent:scan": ("scan", sees, ["get"]),
+    "case-consent-scan": ("scan", sees, ["get"]),
     "checks:detail": ("check", sees_check, ["get"]),
     "checks:decide": ("check", sees_check, ["post"]),
     "checks:new_child": ("check", sees_check, ["get"]),

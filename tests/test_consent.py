@@ -14,7 +14,13 @@ from rest_framework.test import APIClient
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
 from cases.models import Case, CaseState, Child
 from consent.models import Consent, ConsentRefusal, RefusalEscalation, SharingDecision
-from consent.services import ConsentError, consent_record, consent_withdraw, refusal_record
+from consent.services import (
+    ConsentError,
+    consent_record,
+    consent_withdraw,
+    fraser_check,
+    refusal_record,
+)
 
 TODAY = timezone.localdate()
 
@@ -187,11 +193,15 @@ def test_competent_child_refusal_blocks_parental_consent(world):
     refusal_record(
         case=world.a.case, by=world.a.users["assessor"], refused_by="child", refused_on=TODAY
     )
-    with pytest.raises(ConsentError, match="cannot be recorded instead"):
-        record(world)
-    assert not Consent.objects.exists()
     world.a.case.refresh_from_db()
-    assert world.a.case.state == CaseState.CLOSED  # the refusal ended the episode
+    # The refusal ended the episode, which takes no consent now; and were it reopened, still
+    # no parent's consent in place of the child's.
+    with pytest.raises(ConsentError, match="closed"):
+        record(world)
+    with pytest.raises(ConsentError, match="cannot be recorded instead"):
+        fraser_check(case=world.a.case, given_by="parent", on=TODAY, competence_evidence="")
+    assert not Consent.objects.exists()
+    assert world.a.case.state == CaseState.CLOSED
 
 
 def test_no_assessment_without_consent_through_pages_and_api(world, login):

@@ -31,6 +31,12 @@ class CaseSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     assessor = serializers.StringRelatedField()
     assessor_agency = serializers.StringRelatedField()
+    accepts_consent = serializers.BooleanField(
+        source="is_open",
+        read_only=True,
+        help_text="Whether consent or a refusal can be recorded: not on a closed or archived "
+        "case, which must be reopened first.",
+    )
 
     class Meta:
         model = Case
@@ -47,5 +53,6 @@ class CaseSerializer(serializers.ModelSerializer):
             "submitted_on",
             "logged_on",
             "closed_on",
+            "accepts_consent",
         ]
         read_only_fields = fields
