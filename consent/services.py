@@ -348,6 +348,8 @@ def refusal_record(
     child = case.child
     with transaction.atomic(), _acting(by, case):
         _require_open_case(_lock(case), "recording a refusal")  # one refusal closes it once
+        if current_consent(case) is not None:  # consent recorded meanwhile, under the lock
+            raise ConsentError("Consent is on record: withdraw it rather than record a refusal.")
         refusal = ConsentRefusal(
             tenant_id=case.tenant_id,
             case=case,
