@@ -56,16 +56,25 @@ def pages_of(case_id: int) -> dict[str, str]:
     }
 
 
+def give_authenticators(users) -> None:
+    """Staff whose role needs a second factor (the CAF coordinator) get an authenticator app
+    before they sign in, as they would have set one up on their first day."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.second_factor import second_factor_required
+
+    for user in users:
+        if second_factor_required(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="Bench app", confirmed=True)
+
+
 def authenticator_code(user) -> str:
-    """The code the user's authenticator app shows now, giving a CAF coordinator (who must
-    have one) an authenticator first. A code is accepted once per 30 seconds, so the last one
-    used is forgotten, as if half a minute had passed."""
+    """The code the user's authenticator app shows now. A code is accepted once per 30
+    seconds, so the last one used is forgotten, as if half a minute had passed."""
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Bench app", confirmed=True)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
@@ -75,6 +84,7 @@ def signed_in_client(user):
     """A test client signed in through the real pages, second factor included."""
     from django.test import Client
 
+    give_authenticators([user])
     client = Client()
     response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
     if response.status_code != 302:
@@ -207,6 +217,7 @@ def load(dataset, users: int, seconds: int, workers: int, database_url: str) -> 
             except OSError:
                 time.sleep(0.2)
         people = [dataset.coordinator, *dataset.practitioners][:users]
+        give_authenticators(people)
         sessions = [sign_in(base, user.username) for user in people]
         case_ids = {user.pk: visible_case_ids(user, 50) for user in people}
         counts = {"ok": 0, "errors": 0}
