@@ -45,7 +45,7 @@ def home(request):
             "agency_cases": agency_cases[:WORKLIST_LENGTH],
             "agency_cases_more": len(agency_cases) > WORKLIST_LENGTH,
             "tasks": open_tasks_for(request.user)[:WORKLIST_LENGTH],
-            "consent_reviews": consents_due_for_review_for(request.user)[:WORKLIST_LENGTH],
+            "consent_reviews": consents_due_for_review_for(request.user, WORKLIST_LENGTH),
             "missing_dbs": request.user.tenant_id is not None and not request.user.has_dbs_check,
         },
     )

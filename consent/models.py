@@ -62,6 +62,14 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+        indexes = [
+            # Consents due for review (R-CONSENT-6) are found from their dates, not by case.
+            models.Index(
+                fields=["signed_on"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="consent_current_signed_on",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(given_by="child") | ~Q(relationship=""),

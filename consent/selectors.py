@@ -45,18 +45,26 @@ def refusal_patterns(tenant_id: int, refusals=None) -> list[dict]:
     return patterns
 
 
-def consents_due_for_review_for(user):
+def consents_due_for_review_for(user, limit: int) -> list:
     """Cases whose current consent is over 2 years old, for their lead professional (or the
-    assessor until one is agreed) to revisit with the family (R-CONSENT-6)."""
-    from django.db.models import Q
+    assessor until one is agreed) to revisit with the family (R-CONSENT-6), oldest first.
 
+    The two halves are read apart so each walks its own index (cases led by the user; cases
+    the user assesses, newest first): an OR of the two made PostgreSQL scan every case of the
+    tenant (measured 57-197 ms at 200,000 cases)."""
     from cases.permissions import cases_for_user
 
-    due_before = timezone.localdate() - RENEW_AFTER
-    return (
+    due = Consent.objects.filter(
+        withdrawn_on__isnull=True, signed_on__lte=timezone.localdate() - RENEW_AFTER
+    ).values("case_id")
+    # Oldest cases first: their consents are the longest overdue, and the walk meets them first.
+    visible = (
         cases_for_user(user)
-        .filter(Q(lead_professional=user) | Q(lead_professional__isnull=True, assessor=user))
-        .filter(consents__withdrawn_on__isnull=True, consents__signed_on__lte=due_before)
+        .filter(pk__in=due)
         .select_related("child")
-        .distinct()
+        .order_by("intention_logged_at", "id")
     )
+    led = list(visible.filter(lead_professional=user)[:limit])
+    assessed = list(visible.filter(lead_professional__isnull=True, assessor=user)[:limit])
+    oldest_first = sorted(led + assessed, key=lambda case: (case.intention_logged_at, case.pk))
+    return oldest_first[:limit]
