@@ -113,7 +113,7 @@ def check_decide(request, pk: int):
                 request,
                 check,
                 "The CAF is reopened. Your agency will see it once the family's consent to share "
-                "with you is recorded: its lead professional has been asked.",
+                "with you is recorded.",
             )
         if action == "new_episode":
             case = checks.check_new_episode(check=check, by=request.user, child=child)

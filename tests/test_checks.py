@@ -220,7 +220,9 @@ def test_reopening_without_consent_waits_for_it_and_asks_the_contact(world, logi
     assert client.get(f"/cases/{world.a.case.pk}/").status_code == 404
     task = Task.objects.get(case=world.a.case, kind=TaskKind.CONSENT_NEEDED)
     assert task.assigned_to == world.a.users["assessor"]
-    assert world.a.case.child.family_name in client.get(f"/checks/{check.pk}/").content.decode()
+    page = client.get(f"/checks/{check.pk}/").content.decode()
+    assert world.a.case.child.family_name in page
+    assert world.a.case.reference not in page  # a CAF exists; its reference is not theirs
 
 
 def test_closed_long_ago_starts_a_linked_episode_and_cannot_be_reopened(world, login):
