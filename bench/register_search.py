@@ -143,7 +143,9 @@ def same_child_ids(tenant, child) -> set[int]:
 
 
 def absent_children(tenant, count: int, rng: random.Random):
-    """Children drawn like the register's who are not on it (no entry with their names)."""
+    """Children drawn like the register's who are not on it: no entry with their names, and
+    none with their first name born the same day, who could be them under another surname (a
+    double-barrelled one typed in part, a changed one) and whom the check rightly offers."""
     from bench.dataset import generate_children
     from cases.models import Child
 
@@ -151,9 +153,13 @@ def absent_children(tenant, count: int, rng: random.Random):
     for child in generate_children(count * 100, random.Random(rng.random()), date.today()):
         if child.date_of_birth is None:
             continue
-        if not Child.objects.filter(
+        same_name = Child.objects.filter(
             tenant=tenant, given_name=child.given_name, family_name=child.family_name
-        ).exists():
+        )
+        same_first_name_and_day = Child.objects.filter(
+            tenant=tenant, given_name=child.given_name, date_of_birth=child.date_of_birth
+        )
+        if not same_name.exists() and not same_first_name_and_day.exists():
             found.append(child)
         if len(found) == count:
             break
