@@ -1,6 +1,30 @@
-"""What every API endpoint shares: strict text input and the documented error answers."""
+"""What every API endpoint shares: strict text input, the documented error answers, and the
+access log of lists that show children."""
 
 from rest_framework import serializers
+
+from audit.models import AccessAction
+from audit.services import access_log_record
+
+
+class LoggedListMixin:
+    """A viewset whose list shows children: each list served is in the access log (R-AUDIT-1),
+    with what ``list_log_detail`` says it showed."""
+
+    def list_log_detail(self, rows: list) -> str:
+        return f"{self.basename} list: {len(rows)} shown"
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        data = response.data
+        rows = data.get("results", []) if isinstance(data, dict) else data
+        access_log_record(
+            action=AccessAction.LIST,
+            user=request.user,
+            request=request,
+            detail=self.list_log_detail(rows),
+        )
+        return response
 
 
 class StrictCharField(serializers.CharField):

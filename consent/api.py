@@ -11,9 +11,7 @@ from rest_framework.response import Response
 
 from agencies.models import Agency, Role
 from agencies.roles import in_caf_team, in_caf_team_as
-from audit.models import AccessAction
-from audit.services import access_log_record
-from cafsite.api import StrictCharField
+from cafsite.api import LoggedListMixin, StrictCharField
 from cafsite.idempotency import HEADER as IDEMPOTENCY_HEADER
 from cafsite.idempotency import KEY_LENGTH
 from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document
@@ -289,7 +287,7 @@ class EscalateSerializer(serializers.Serializer):
     reason = StrictCharField()
 
 
-class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RefusalViewSet(LoggedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Refusals in the CAF team's tenant, with the patterns and escalation (R-CONSENT-7)."""
 
     serializer_class = RefusalOutSerializer
@@ -300,16 +298,6 @@ class RefusalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         # The CAF team's surface: anyone else finds nothing here, as for a missing page.
         if not in_caf_team(request.user):
             raise Http404
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log_record(
-            action=AccessAction.LIST,
-            user=request.user,
-            request=request,
-            detail=f"API refusals: {len(response.data)} shown",
-        )
-        return response
 
     def get_queryset(self):
         user = self.request.user

@@ -9,8 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from agencies.roles import in_caf_team
-from audit.models import AccessAction
-from audit.services import access_log_record
+from cafsite.api import LoggedListMixin
 from cases import checks
 from cases.api.check_serializers import (
     CheckResultSerializer,
@@ -29,7 +28,7 @@ class CheckPagination(CursorPagination):
     ordering = ("-searched_at", "-id")
 
 
-class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CheckViewSet(LoggedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Checks for an existing CAF. The CAF team lists its tenant's; others their own."""
 
     serializer_class = CheckSerializer
@@ -49,16 +48,6 @@ class CheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _check(self, pk) -> CafCheck:
         return checks.get_check_for_user(self.request.user, pk, request=self.request)
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log_record(
-            action=AccessAction.LIST,
-            user=request.user,
-            request=request,
-            detail=f"API checks: {len(response.data.get('results', []))} shown",
-        )
-        return response
 
     def _body(self, check) -> dict:
         matches = checks.check_matches(check=check, by=self.request.user, request=self.request)

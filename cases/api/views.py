@@ -1,8 +1,7 @@
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
 
-from audit.models import AccessAction
-from audit.services import access_log_record
+from cafsite.api import LoggedListMixin
 from cases.api.serializers import CaseSerializer
 from cases.permissions import case_access_record, cases_for_user, get_case_for_user
 from consent.api import ConsentActionsMixin
@@ -13,7 +12,7 @@ class CasePagination(CursorPagination):
     ordering = ("-intention_logged_at", "-id")
 
 
-class CaseViewSet(ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(LoggedListMixin, ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
     """Cases the caller may see, through the same access model as the pages."""
 
     serializer_class = CaseSerializer
@@ -30,14 +29,5 @@ class CaseViewSet(ConsentActionsMixin, viewsets.ReadOnlyModelViewSet):
         case_access_record(user=self.request.user, case=case, request=self.request)
         return case
 
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        shown = [row["reference"] for row in response.data.get("results", [])]
-        if shown:
-            access_log_record(
-                action=AccessAction.LIST,
-                user=request.user,
-                request=request,
-                detail="API case list: " + ", ".join(shown),
-            )
-        return response
+    def list_log_detail(self, rows: list) -> str:
+        return "API case list: " + ", ".join(row["reference"] for row in rows)
