@@ -4,6 +4,8 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from assessments.api.contributions import ContributionViewSet
+from assessments.api.views import AssessmentViewSet
 from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
@@ -25,6 +27,8 @@ api_router = ApiRouter(use_regex_path=False)
 api_router.register("cases", CaseViewSet, basename="case")
 api_router.register("checks", CheckViewSet, basename="check")
 api_router.register("refusals", RefusalViewSet, basename="refusal")
+api_router.register("assessments", AssessmentViewSet, basename="assessment")
+api_router.register("contributions", ContributionViewSet, basename="contribution")
 
 urlpatterns = [
     path("", home, name="home"),
@@ -33,6 +37,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("checks/", include("cases.check_urls")),
     path("", include("consent.urls")),
+    path("", include("assessments.urls")),
     path("audit/", include("audit.urls")),
     path("account/", include("security.urls")),
     path("admin/", admin.site.urls),

@@ -146,10 +146,6 @@ class CreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class CaseStateSerializer(serializers.Serializer):
-    state = serializers.CharField()
-
-
 def _run(call):
     try:
         return call()
@@ -244,13 +240,6 @@ class ConsentActionsMixin:
             data = self._input(NoteSerializer, case)
             services.confidential_note_add(case=case, by=request.user, **data)
         return Response(NoteSerializer(confidential_notes_for(case, request.user), many=True).data)
-
-    @extend_schema(request=None, responses={200: CaseStateSerializer})
-    @action(detail=True, methods=["post"], url_path="start-assessment")
-    def start_assessment(self, request, pk=None):
-        case = self._case_for_change(pk)
-        services.assessment_start(case=case, by=request.user)
-        return Response({"state": case.state})
 
 
 class RefusalOutSerializer(serializers.ModelSerializer):

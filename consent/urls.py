@@ -11,6 +11,5 @@ urlpatterns = [
     path("cases/<id:pk>/refusal/", views.refusal_record, name="refusal"),
     path("cases/<id:pk>/sharing/", views.sharing_record, name="sharing"),
     path("cases/<id:pk>/notes/", views.note_add, name="note"),
-    path("cases/<id:pk>/start-assessment/", views.assessment_start, name="start_assessment"),
     path("refusals/", views.refusals, name="refusals"),
 ]

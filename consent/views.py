@@ -7,7 +7,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from agencies.models import Role
 from agencies.roles import in_caf_team, in_caf_team_as
@@ -145,19 +144,6 @@ def note_add(request, pk: int):
     return _form_page(
         request, pk, NoteForm, "consent/note.html", save, "Your confidential note is saved."
     )
-
-
-@login_required
-@require_POST
-def assessment_start(request, pk: int):
-    case = get_case_for_user(request.user, pk, CHANGE, request=request)
-    try:
-        services.assessment_start(case=case, by=request.user)
-    except services.ConsentError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "The assessment has started.")
-    return redirect("cases:detail", pk=case.pk)
 
 
 @login_required

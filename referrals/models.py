@@ -76,6 +76,8 @@ class TaskKind(models.TextChoices):
     JOIN_REQUEST = "join_request", "Request to join the team or add needs"
     TIER34_CONCERN = "tier34_concern", "Concern for a child you are keyworker for"
     CONSENT_NEEDED = "consent_needed", "A reopened CAF needs the family's consent to share"
+    CONTRIBUTION = "contribution", "Contribute to a section of an assessment"
+    ASSESSMENT_QUERY = "assessment_query", "The CAF team has a query about your assessment"
 
 
 class Task(models.Model):

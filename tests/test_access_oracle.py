@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from agencies.models import CASEWORK_ROLES, AgencyKind, Membership, Role, User
+from assessments.models import Assessment
+from assessments.services import assessment_begin
 from audit.models import ChangeLogEntry
 from cases import checks
 from cases.models import CafCheck, Case, CaseState, Gender
@@ -93,6 +95,19 @@ def sees_consent_copy(user: User, case: Case) -> bool:
     return sees(user, case) and Consent.objects.filter(case=case, withdrawn_on=None).exists()
 
 
+def sees_assessment(user: User, case: Case) -> bool:
+    return sees(user, case) and Assessment.objects.filter(case=case).exists()
+
+
+def changes_assessment(user: User, case: Case) -> bool:
+    return changes(user, case) and Assessment.objects.filter(case=case).exists()
+
+
+def validates_assessment(user: User, case: Case) -> bool:
+    """The CAF team of the case's tenant opens the validation of any assessment in it."""
+    return in_caf_team(user, case.tenant_id) and Assessment.objects.filter(case=case).exists()
+
+
 def sees_check(user: User, check: CafCheck) -> bool:
     if not _eligible(user, check.tenant_id):
         return False
@@ -130,14 +145,59 @@ ROUTES = {
     "consent:refusal": ("case", changes, ["get", "post"]),
     "consent:sharing": ("case", changes, ["get", "post"]),
     "consent:note": ("case", changes, ["get", "post"]),
-    "consent:start_assessment": ("case", changes, ["post"]),
     "case-detail": ("case", sees, ["get"]),
     "case-consent": ("case", changes, ["post"]),
     "case-consent-withdraw": ("case", changes, ["post"]),
     "case-refusal": ("case", changes, ["post"]),
     "case-sharing": ("case", changes, ["post"]),
     "case-notes": ("case", changes, ["get", "post"]),
-    "case-start-assessment": ("case", changes, ["post"]),
+    # The assessment (issue 11). Sections, begin and the task list:
+    "assessments:begin": ("case", changes, ["post"]),
+    "assessments:view": ("case", sees_assessment, ["get"]),
+    "assessments:tasks": ("case", changes_assessment, ["get"]),
+    "assessments:check_answers": ("case", changes_assessment, ["get"]),
+    "assessments:section": ("case", changes_assessment, ["get", "post"]),
+    "assessments:autosave": ("case", changes_assessment, ["post"]),
+    "assessment-begin": ("case", changes, ["post"]),
+    "assessment-detail": ("case", sees_assessment, ["get"]),
+    "assessment-section": ("case", changes_assessment, ["get", "put"]),
+    "assessment-section-draft": ("case", changes_assessment, ["put"]),
+    # Sign-off, the PDF, copies and submission:
+    "assessments:sign_off": ("case", changes_assessment, ["get", "post"]),
+    "assessments:pdf": ("case", sees_assessment, ["get"]),
+    "assessments:copies": ("case", changes_assessment, ["get", "post"]),
+    "assessments:submit": ("case", changes_assessment, ["post"]),
+    "assessment-sign-off": ("case", changes_assessment, ["post"]),
+    "assessment-pdf": ("case", sees_assessment, ["get"]),
+    "assessment-copies": ("case", changes_assessment, ["get", "post"]),
+    "assessment-submit": ("case", changes_assessment, ["post"]),
+    # A stored signature scan: tests/test_assessment_sign_off.py walks it.
+    "assessments:signature": ("signature", sees_assessment, ["get"]),
+    "assessment-signature": ("signature", sees_assessment, ["get"]),
+    # The CAF team's queue and decision, the assessor's answers:
+    "assessments:queue": ("caf_team", in_caf_team, ["get"]),
+    "assessment-queue-list": ("caf_team", in_caf_team, ["get"]),
+    "assessments:validate": ("case", validates_assessment, ["get", "post"]),
+    "assessment-validation": ("case", validates_assessment, ["get", "post"]),
+    "assessments:queries": ("case", changes_assessment, ["get", "post"]),
+    "assessment-queries": ("case", changes_assessment, ["get", "post"]),
+    # Versions and their comparison:
+    "assessments:version_new": ("case", changes_assessment, ["get", "post"]),
+    "assessments:version": ("case", sees_assessment, ["get"]),
+    "assessments:compare": ("case", sees_assessment, ["get"]),
+    "assessment-versions": ("case", sees_assessment, ["get"]),
+    "assessment-version-new": ("case", changes_assessment, ["post"]),
+    "assessment-version": ("case", sees_assessment, ["get"]),
+    "assessment-compare": ("case", sees_assessment, ["get"]),
+    # Contributions: asked for on the case; written by the named contributor alone
+    # (tests/test_assessment_contributions.py walks the contributor's routes).
+    "assessments:contribution_request": ("case", changes_assessment, ["get", "post"]),
+    "assessment-contribution-request": ("case", changes_assessment, ["post"]),
+    "assessments:contribution": ("contribution", None, ["get", "post"]),
+    "contribution-detail": ("contribution", None, ["get"]),
+    "contribution-submit": ("contribution", None, ["post"]),
+    "assessments:contribution_review": ("contribution", None, ["get", "post"]),
+    "assessment-contribution-accept": ("contribution", None, ["post"]),
     # Two ids (the case, the consent) and a stored file: tests/test_consent_scans.py walks them.
     "consent:scan": ("scan", sees, ["get"]),
     "case-consent-scan": ("scan", sees, ["get"]),
@@ -266,10 +326,13 @@ def scene(world) -> Scene:
     cases = {"no_consent": world.a.case}
     cases["named_police"] = _case(world, "named_police")
     _consent(world, cases["named_police"], "named_only", [police])
+    assessment_begin(case=cases["named_police"], by=world.a.users["assessor"])
     cases["police_excluded"] = _case(world, "police_excluded")
     _consent(world, cases["police_excluded"], "all_except", [police])
+    assessment_begin(case=cases["police_excluded"], by=world.a.users["assessor"])
     cases["withdrawn"] = _case(world, "withdrawn")
     _consent(world, cases["withdrawn"], "named_only", [police])
+    assessment_begin(case=cases["withdrawn"], by=world.a.users["assessor"])
     consent_withdraw(case=cases["withdrawn"], by=world.a.users["assessor"], on=TODAY)
     cases["withdrawn_for_police"] = _case(world, "withdrawn_for_police")
     _consent(world, cases["withdrawn_for_police"], "all_except", [])
@@ -278,6 +341,7 @@ def scene(world) -> Scene:
     )
     cases["closed_named_police"] = _case(world, "closed_named_police")
     _consent(world, cases["closed_named_police"], "named_only", [police])
+    assessment_begin(case=cases["closed_named_police"], by=world.a.users["assessor"])
     _close(cases["closed_named_police"])
     # Reopened by the police through the register check, with no consent to share with them.
     cases["reopened"] = _case(world, "reopened")
@@ -289,6 +353,7 @@ def scene(world) -> Scene:
     checks.check_reopen(check=reopen_check, by=officer, child=cases["reopened"].child)
     cases["archived_named_police"] = _case(world, "archived_named_police")
     _consent(world, cases["archived_named_police"], "named_only", [police])
+    assessment_begin(case=cases["archived_named_police"], by=world.a.users["assessor"])
     # No retention service exists yet (the retention issue builds it): the state alone matters.
     Case.objects.filter(pk=cases["archived_named_police"].pk).update(state=CaseState.ARCHIVED)
 
@@ -323,9 +388,23 @@ def scene(world) -> Scene:
     )
 
 
+# The rest of a route's URL beyond the case id.
+EXTRA_KWARGS = {
+    "assessments:section": {"section": "about"},
+    "assessments:autosave": {"section": "about"},
+    "assessments:contribution_request": {"section": "development"},
+    "assessment-section": {"section": "about"},
+    "assessment-section-draft": {"section": "about"},
+    "assessments:version": {"number": 1},
+    "assessments:compare": {"number": 1},
+    "assessment-version": {"number": 1},
+    "assessment-compare": {"number": 1},
+}
+
+
 def _url(name: str, kind: str, scene: Scene, target) -> str:
     if kind == "case":
-        return reverse(name, kwargs={"pk": target.pk})
+        return reverse(name, kwargs={"pk": target.pk, **EXTRA_KWARGS.get(name, {})})
     if kind == "check":
         extra = {
             "checks:join": {"child_pk": scene.check_child_id},
@@ -343,6 +422,8 @@ def _without_tokens(content: bytes) -> bytes:
 def _request(client, method: str, url: str):
     if method == "get":
         return client.get(url)
+    if method == "put":
+        return client.put(url, {}, content_type="application/json")
     response = client.post(url, {})
     if response.status_code == 302:
         client.get(response["Location"])  # shows (and so clears) the message it left

@@ -208,15 +208,15 @@ def test_no_assessment_without_consent_through_pages_and_api(world, login):
     client = login(world.a.users["assessor"])
     case = world.a.case
 
-    client.post(f"/cases/{case.pk}/start-assessment/")
-    refused_api = api(world.a.users["assessor"]).post(f"/api/cases/{case.pk}/start-assessment/")
+    client.post(f"/cases/{case.pk}/assessment/begin/")
+    refused_api = api(world.a.users["assessor"]).post(f"/api/assessments/{case.pk}/begin/")
     case.refresh_from_db()
     assert case.state == CaseState.INTENTION_LOGGED
     assert refused_api.status_code == 400
     assert "consent" in str(refused_api.json()).lower()
 
     record(world)
-    started = api(world.a.users["assessor"]).post(f"/api/cases/{case.pk}/start-assessment/")
+    started = api(world.a.users["assessor"]).post(f"/api/assessments/{case.pk}/begin/")
     case.refresh_from_db()
     assert started.status_code == 200 and case.state == CaseState.ASSESSMENT
 

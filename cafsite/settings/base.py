@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "consent",
+    "assessments",
     "meetings",
     "referrals",
     "retention",

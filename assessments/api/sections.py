@@ -1,0 +1,5 @@
+"""(being written) Begin, read and the sections over the API."""
+
+
+class SectionActions:
+    pass

@@ -1,0 +1,5 @@
+"""(being written) Versions and comparison over the API."""
+
+
+class VersionActions:
+    pass

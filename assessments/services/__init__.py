@@ -1,0 +1,99 @@
+"""Writes to assessments, one module a concern: beginning one (here), sections and drafts,
+sign-off and copies, submission and the CAF team's validation, versions and contributions.
+
+Every service takes the acting user as ``by``, checks that they may do it on this case, runs
+in one transaction under the assessment row's lock, audits with ``by`` as actor, and raises
+``AssessmentError`` with a message written for the user."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import User
+from assessments.models import Assessment, AssessmentVersion, Domain, LocalPrompt, VersionReason
+from audit.context import acting_as
+from cafsite.errors import CafError
+from cases.models import Case
+from cases.permissions import CHANGE, acting_agency_id, user_may
+from consent.services import assessment_start
+
+
+class AssessmentError(CafError):
+    pass
+
+
+def acting(by: User, case: Case):
+    """The audit context of a write on the case's assessment: by whom, for which agency."""
+    return acting_as(by, agency_id=acting_agency_id(by, case))
+
+
+def require_case_worker(case: Case, by: User) -> None:
+    """The assessor's agency and the CAF team write the assessment (R-AUDIT-2); anyone else
+    is told the case does not exist, as everywhere."""
+    if not user_may(by, case, CHANGE):
+        raise AssessmentError("Case not found.")
+
+
+def lock(assessment: Assessment) -> Assessment:
+    """Writes to one assessment queue behind each other on its row."""
+    return Assessment.objects.select_for_update().select_related("case").get(pk=assessment.pk)
+
+
+def latest_version(assessment: Assessment) -> AssessmentVersion:
+    return assessment.versions.order_by("-number").first()
+
+
+def framework_snapshot(tenant_id: int) -> list[dict]:
+    """The domains, elements and prompts (national, then the tenant's own) of today, as a
+    version is to keep them."""
+    local: dict[int, list[str]] = {}
+    for prompt in LocalPrompt.objects.filter(tenant_id=tenant_id, is_active=True):
+        local.setdefault(prompt.element_id, []).append(prompt.text)
+    return [
+        {
+            "code": domain.code,
+            "title": domain.title,
+            "elements": [
+                {
+                    "code": element.code,
+                    "title": element.title,
+                    "prompt": element.prompt,
+                    "local_prompts": local.get(element.pk, []),
+                }
+                for element in domain.elements.all()
+            ],
+        }
+        for domain in Domain.objects.prefetch_related("elements")
+    ]
+
+
+def assessment_begin(*, case: Case, by: User) -> Assessment:
+    """Start the CAF of a case: consent to undertake and to record must be on record
+    (R-CONSENT-1, checked by ``consent.services.assessment_start``, which moves the case into
+    assessment). Creates the assessment and its first version, written on today's element
+    list. Starting one already started returns it."""
+    require_case_worker(case, by)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        existing = Assessment.objects.filter(case=case).first()
+        if existing is not None:
+            return existing
+        try:
+            assessment_start(case=case, by=by)
+        except CafError as error:
+            raise AssessmentError(error.message, field=error.field) from error
+        with acting(by, case):
+            assessment = Assessment.objects.create(
+                tenant_id=case.tenant_id,
+                case=case,
+                started_on=case.assessment_started_on or timezone.localdate(),
+                started_by=by,
+            )
+            AssessmentVersion.objects.create(
+                assessment=assessment,
+                number=1,
+                reason=VersionReason.FIRST,
+                created_by=by,
+                framework=framework_snapshot(case.tenant_id),
+                completing_agency=case.assessor_agency,
+            )
+        return assessment
