@@ -15,13 +15,13 @@ urlpatterns = [
         sections.section_autosave,
         name="autosave",
     ),
-    # Sign-off, the family's copy and the copies given, submission to the CAF team.
+    # Sign-off, the family's copy and the copies given.
     path("cases/<id:pk>/assessment/sign-off/", sign_off.sign_off, name="sign_off"),
     path("cases/<id:pk>/assessment/pdf/", sign_off.assessment_pdf, name="pdf"),
     path("cases/<id:pk>/assessment/signature/", sign_off.signature_scan, name="signature"),
     path("cases/<id:pk>/assessment/copies/", sign_off.distribution_record, name="copies"),
-    path("cases/<id:pk>/assessment/submit/", sign_off.submit, name="submit"),
-    # The CAF team's queue and decision; the assessor's answers to its queries.
+    # Submission, the CAF team's queue and decision, the assessor's answers to its queries.
+    path("cases/<id:pk>/assessment/submit/", validation.submit, name="submit"),
     path("assessments/queue/", validation.queue, name="queue"),
     path("cases/<id:pk>/assessment/validate/", validation.validate, name="validate"),
     path("cases/<id:pk>/assessment/queries/", validation.answer_queries, name="queries"),

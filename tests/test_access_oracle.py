@@ -166,15 +166,15 @@ ROUTES = {
     "assessments:sign_off": ("case", changes_assessment, ["get", "post"]),
     "assessments:pdf": ("case", sees_assessment, ["get"]),
     "assessments:copies": ("case", changes_assessment, ["get", "post"]),
-    "assessments:submit": ("case", changes_assessment, ["post"]),
     "assessment-sign-off": ("case", changes_assessment, ["post"]),
     "assessment-pdf": ("case", sees_assessment, ["get"]),
     "assessment-copies": ("case", changes_assessment, ["get", "post"]),
-    "assessment-submit": ("case", changes_assessment, ["post"]),
     # A stored signature scan: tests/test_assessment_sign_off.py walks it.
     "assessments:signature": ("signature", sees_assessment, ["get"]),
     "assessment-signature": ("signature", sees_assessment, ["get"]),
-    # The CAF team's queue and decision, the assessor's answers:
+    # Submission, the CAF team's queue and decision, the assessor's answers:
+    "assessments:submit": ("case", changes_assessment, ["post"]),
+    "assessment-submit": ("case", changes_assessment, ["post"]),
     "assessments:queue": ("caf_team", in_caf_team, ["get"]),
     "assessment-queue-list": ("caf_team", in_caf_team, ["get"]),
     "assessments:validate": ("case", validates_assessment, ["get", "post"]),

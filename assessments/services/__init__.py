@@ -9,7 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
-from assessments.models import Assessment, AssessmentVersion, Domain, LocalPrompt, VersionReason
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AssessmentVersion,
+    Domain,
+    LocalPrompt,
+    VersionReason,
+)
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cases.models import Case
@@ -40,6 +47,17 @@ def lock(assessment: Assessment) -> Assessment:
 
 def latest_version(assessment: Assessment) -> AssessmentVersion:
     return assessment.versions.order_by("-number").first()
+
+
+def version_is_editable(version: AssessmentVersion) -> bool:
+    """Sections are written on the latest version until it is signed off; a version returned
+    for correction by the CAF team opens again (R-ASSESS-6). Earlier versions never change
+    (R-ASSESS-7)."""
+    assessment = version.assessment
+    latest = assessment.versions.order_by("-number").values_list("pk", flat=True).first()
+    if version.pk != latest:
+        return False
+    return version.completed_on is None or assessment.state == AssessmentState.RETURNED
 
 
 def framework_snapshot(tenant_id: int) -> list[dict]:

@@ -7,4 +7,4 @@ def _todo(request, *args, **kwargs):
     raise Http404
 
 
-sign_off = assessment_pdf = signature_scan = distribution_record = submit = _todo
+sign_off = assessment_pdf = signature_scan = distribution_record = _todo

@@ -7,4 +7,4 @@ def _todo(request, *args, **kwargs):
     raise Http404
 
 
-queue = validate = answer_queries = _todo
+submit = queue = validate = answer_queries = _todo
