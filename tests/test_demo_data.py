@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from demo.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from agencies.models import Agency, AgencyKind, Membership, Role, Tenant, User
 from audit.models import ChangeLogEntry
 from cases.models import Case, CaseState, Child
+from demo.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from referrals.models import Tier34Involvement
 
 
