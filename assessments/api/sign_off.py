@@ -17,7 +17,7 @@ from assessments.services.sign_off import (
     distribution_record,
     signed_versions,
 )
-from assessments.views.sign_off import _version, pdf_response, signature_response
+from assessments.views.sign_off import asked_version, pdf_response, signature_response
 from audit.models import AccessAction
 from cafsite.api import StrictCharField
 from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document
@@ -137,7 +137,7 @@ class VersionQuerySerializer(serializers.Serializer):
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
-    OpenApiTypes.INT,
+    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
     location=OpenApiParameter.QUERY,
     required=False,
     description="The version number; the current version if left out.",
@@ -157,7 +157,7 @@ class SignOffActions:
     def _asked_version(self, request, assessment):
         query = VersionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return _version(assessment, query.validated_data.get("version"))
+        return asked_version(assessment, query.validated_data.get("version"))
 
     @extend_schema(request=SignOffInSerializer, responses={200: SignedVersionSerializer})
     @action(detail=True, methods=["post"], url_path="sign-off", url_name="sign-off")
@@ -194,6 +194,9 @@ class SignOffActions:
     )
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, pk=None):
+        """The assessment as the national CAF form, the family's copy (R-ASSESS-4): only what
+        consent allows, marked on every page (R-AUDIT-4); a version not signed off prints as a
+        draft. Each print is logged."""
         assessment = get_assessment_for_user(request.user, pk, request=request)
         return pdf_response(request, assessment, self._asked_version(request, assessment))
 
@@ -207,6 +210,8 @@ class SignOffActions:
     )
     @action(detail=True, methods=["get"], url_path="signature", url_name="signature")
     def signature(self, request, pk=None):
+        """The stored scan of the signed page of a version; 404 when none is stored. Each
+        download is logged as an export."""
         assessment = get_assessment_for_user(request.user, pk, request=request)
         return signature_response(request, assessment, self._asked_version(request, assessment))
 

@@ -156,7 +156,7 @@ def sign_off(request, pk: int):
     )
 
 
-def _version(assessment: Assessment, raw) -> AssessmentVersion:
+def asked_version(assessment: Assessment, raw) -> AssessmentVersion:
     """The version asked for (``?version=N``), the current one by default; 404 otherwise."""
     if raw in (None, ""):
         version = current_version(assessment)
@@ -202,7 +202,7 @@ def pdf_response(request, assessment: Assessment, version: AssessmentVersion) ->
 @require_http_methods(["GET"])
 def assessment_pdf(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, request=request)
-    return pdf_response(request, assessment, _version(assessment, request.GET.get("version")))
+    return pdf_response(request, assessment, asked_version(assessment, request.GET.get("version")))
 
 
 def signature_response(request, assessment: Assessment, version: AssessmentVersion):
@@ -242,7 +242,9 @@ def signature_response(request, assessment: Assessment, version: AssessmentVersi
 @require_http_methods(["GET"])
 def signature_scan(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk, request=request)
-    return signature_response(request, assessment, _version(assessment, request.GET.get("version")))
+    return signature_response(
+        request, assessment, asked_version(assessment, request.GET.get("version"))
+    )
 
 
 class DistributionForm(GovukFormMixin, forms.Form):
