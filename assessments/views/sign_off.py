@@ -111,7 +111,8 @@ def sign_off(request, pk: int):
     case = assessment.case
     version = current_version(assessment)
     version.assessment = assessment
-    form = SignOffForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = SignOffForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,7 +297,9 @@ def distribution_record(request, pk: int):
     """Every copy given of every version, and a form to record a later one (R-ASSESS-4)."""
     assessment = get_assessment_for_user(request.user, pk, CHANGE, request=request)
     case = assessment.case
-    form = DistributionForm(request.POST or None, assessment=assessment)
+    form = DistributionForm(
+        request.POST if request.method == "POST" else None, assessment=assessment
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         version = assessment.versions.get(number=data["version"])
