@@ -55,6 +55,13 @@ def _date(label: str, **kwargs) -> forms.DateField:
     )
 
 
+class FirstRadioSelect(forms.RadioSelect):
+    """Radios whose label target is the first radio, so the error summary's link lands on it."""
+
+    def id_for_label(self, id_, index=None):
+        return f"{id_}_0" if id_ and index is None else super().id_for_label(id_, index)
+
+
 class SignOffForm(GovukFormMixin, forms.Form):
     assessor_signed_name = forms.CharField(
         max_length=200, required=False, label="Assessor's name as signed"
@@ -81,7 +88,7 @@ class SignOffForm(GovukFormMixin, forms.Form):
             ("give", "Yes, give the family a copy"),
             ("withhold", "No, giving it could put the child at risk"),
         ],
-        widget=forms.RadioSelect,
+        widget=FirstRadioSelect,
         label="Will the family be given a copy?",
         error_messages={"required": "Say whether the family will be given a copy."},
     )
@@ -259,7 +266,7 @@ class DistributionForm(GovukFormMixin, forms.Form):
     )
     recipient = forms.ChoiceField(
         choices=[(c.value, c.label) for c in CopyRecipient if c in LATER_RECIPIENTS],
-        widget=forms.RadioSelect,
+        widget=FirstRadioSelect,
         label="Who was given the copy?",
         error_messages={"required": "Say who was given the copy."},
     )
