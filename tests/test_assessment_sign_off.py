@@ -21,6 +21,7 @@ from assessments.models import (
     ContributionState,
     CopyRecipient,
     Distribution,
+    SectionDraft,
 )
 from assessments.selectors import current_version, section_keys
 from assessments.services import AssessmentError, assessment_begin
@@ -438,16 +439,23 @@ def test_the_pdf_follows_the_national_form_with_the_marking_on_every_page(world,
     assert ACCEPTED in text and "Youth worker" in text
 
 
-def test_the_pdf_never_holds_confidential_notes_or_unaccepted_contributions(
+def test_the_pdf_never_holds_confidential_notes_unaccepted_contributions_or_drafts(
     world, login, assessment
 ):
-    full_assessment(world, assessment)
+    version = full_assessment(world, assessment)
+    SectionDraft.objects.create(
+        version=version,
+        key="views",
+        author=world.a.users["assessor"],
+        data={"child": "Unsaved words typed in a draft"},
+    )
 
     response = login(world.a.users["assessor"]).get(f"/cases/{world.a.case.pk}/assessment/pdf/")
 
     text = " ".join(pages_of(response))
     assert CONFIDENTIAL not in text and "Dad drinks" not in text
     assert UNACCEPTED not in text
+    assert "Unsaved words" not in text
     assert ACCEPTED in text
 
 
