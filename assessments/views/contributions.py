@@ -74,7 +74,7 @@ def contribution_request(request, pk: int, section: str):
     if section not in section_keys(version):
         raise Http404("No such section.")
     people = eligible_contributors(assessment.case)
-    form = RequestForm(request.POST or None, people=people)
+    form = RequestForm(request.POST if request.method == "POST" else None, people=people)
     if request.method == "POST" and form.is_valid():
         contributor = User.objects.filter(pk=parse_id(form.cleaned_data["contributor"])).first()
         try:
@@ -315,7 +315,7 @@ def contribution_review(request, pk: int, contribution_pk: int):
     if contribution is None:
         raise Http404("No such contribution.")
     contribution.version.assessment = assessment
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         decide = (
             contribution_accept

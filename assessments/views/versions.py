@@ -53,7 +53,9 @@ def version_new(request, pk: int):
     contributions are outstanding (R-REF-3)."""
     assessment = get_assessment_for_user(request.user, pk, CHANGE, request=request)
     latest = current_version(assessment)
-    form = NewVersionForm(request.POST or None, initial={"reason": VersionReason.UPDATE})
+    form = NewVersionForm(
+        request.POST if request.method == "POST" else None, initial={"reason": VersionReason.UPDATE}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             version = version_create(
