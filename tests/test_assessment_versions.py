@@ -199,9 +199,9 @@ def test_the_earlier_version_reads_as_it_was_written(world, written, login):
 def test_reading_a_version_is_in_the_access_log_with_its_number(world, written, login):
     client = login(world.a.users["coordinator"])
     client.get(reverse("assessments:version", kwargs={"pk": world.a.case.pk, "number": 1}))
-    entry = AccessLogEntry.objects.filter(
-        case_id=world.a.case.pk, action=AccessAction.VIEW
-    ).latest("id")
+    entry = AccessLogEntry.objects.filter(case_id=world.a.case.pk, action=AccessAction.VIEW).latest(
+        "id"
+    )
     assert entry.detail == "assessment version 1"
 
 
@@ -213,7 +213,8 @@ def test_a_version_that_does_not_exist_is_404(world, written, login):
         assert client.get(url + "compare/").status_code == 404
     token = api(world.a.users["assessor"])
     assert token.get(f"/api/assessments/{world.a.case.pk}/versions/2/").status_code == 404
-    assert token.get(f"/api/assessments/{world.a.case.pk}/versions/99999/compare/").status_code == 404
+    missing = f"/api/assessments/{world.a.case.pk}/versions/99999/compare/"
+    assert token.get(missing).status_code == 404
 
 
 def test_new_version_puts_the_assessment_back_in_progress_and_leaves_the_case(world, written):
@@ -269,9 +270,7 @@ def test_new_version_is_only_for_those_who_may_change_the_case(world, written):
         with pytest.raises(AssessmentError, match="Case not found"):
             version_create(assessment=written, by=user, reason=VersionReason.UPDATE)
     with pytest.raises(AssessmentError):
-        version_create(
-            assessment=written, by=world.a.users["assessor"], reason=VersionReason.FIRST
-        )
+        version_create(assessment=written, by=world.a.users["assessor"], reason=VersionReason.FIRST)
 
 
 def test_new_version_takes_todays_element_list_and_keeps_data_of_elements_gone(
