@@ -109,8 +109,10 @@ def test_every_api_operation_answers_as_documented_and_never_with_a_server_error
     for operation in operations:
         aims = [None]
         if "{id}" in operation.path:
-            prefix = next(p for p in existing if operation.path.startswith(p))
-            aims.append({"id": existing[prefix]})
+            # Contributions open to their contributor alone: fuzzed with free ids only.
+            prefix = next((p for p in existing if operation.path.startswith(p)), None)
+            if prefix is not None:
+                aims.append({"id": existing[prefix]})
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             for path_parameters in aims:
                 strategy = operation.as_strategy(
