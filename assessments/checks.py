@@ -296,6 +296,23 @@ def queue_row(assessment: Assessment, today: date | None = None) -> QueueRow:
     )
 
 
+def submitted_late(validation: Validation) -> bool:
+    """Whether the version of this submission first reached the CAF team after its due date
+    (R-ASSESS-5): allowed, and shown."""
+    submit_by = validation.version.submit_by
+    if submit_by is None:
+        return False
+    first = (
+        Validation.objects.filter(
+            assessment_id=validation.assessment_id, version_id=validation.version_id
+        )
+        .order_by("submitted_at", "id")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return timezone.localtime(first or validation.submitted_at).date() > submit_by
+
+
 @dataclass
 class QueuePage:
     rows: list[QueueRow]
