@@ -91,7 +91,7 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Validation:
         now = timezone.now()
         with acting(by, case):
             validation = Validation(assessment=assessment, version=version, submitted_by=by)
-            validation.full_clean()
+            validation.full_clean(exclude=["results"])  # decided later
             validation.save()
             assessment.submitted_at = now
             assessment.state = AssessmentState.SUBMITTED
