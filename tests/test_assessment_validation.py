@@ -39,6 +39,7 @@ from assessments.services import (
     latest_version,
     version_is_editable,
 )
+from assessments.services import validation as validation_services
 from assessments.services.validation import (
     QUERY_TASK_MESSAGE,
     assessment_submit,
@@ -585,23 +586,22 @@ def test_a_decided_submission_cannot_be_decided_again(world):
         validate(world, assessment)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_coordinators_deciding_at_once_decide_once(world, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises every write; the row lock is PostgreSQL's")
-    assessment = submitted(world)
-    second = make_staff(world.a.tenant, [(world.a.caf_team, Role.CAF_COORDINATOR)])
-    # Hold the first decision open while the second one arrives.
-    real_checklist = checks.checklist
+def _at_once(monkeypatch, decisions, *, held_in: str = "checklist") -> list[str]:
+    """Run each (assessment, coordinator) decision in a thread of its own, all released
+    together, each held open inside its transaction (after ``held_in`` in the service) so
+    that the others arrive meanwhile."""
+    target = f"assessments.services.validation.{held_in}"
+    real = getattr(validation_services, held_in)
 
-    def slow_checklist(*args, **kwargs):
+    def slow(*args, **kwargs):
+        result = real(*args, **kwargs)
         time.sleep(0.5)
-        return real_checklist(*args, **kwargs)
+        return result
 
-    monkeypatch.setattr("assessments.services.validation.checklist", slow_checklist)
-    start, outcomes = threading.Barrier(2), []
+    monkeypatch.setattr(target, slow)
+    start, outcomes = threading.Barrier(len(decisions)), []
 
-    def decide(user):
+    def decide(assessment, user):
         try:
             start.wait(5)
             assessment_validate(
@@ -612,18 +612,51 @@ def test_two_coordinators_deciding_at_once_decide_once(world, monkeypatch):
             outcomes.append("logged")
         except AssessmentError as error:
             outcomes.append(error.message)
+        except Exception as error:  # reported to the test, which fails on it
+            outcomes.append(repr(error))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=decide, args=(u,)) for u in (coordinator(world), second)]
+    threads = [threading.Thread(target=decide, args=decision) for decision in decisions]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
+    return sorted(outcomes)
 
-    assert sorted(outcomes) == ["This submission has already been decided.", "logged"]
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_deciding_at_once_decide_once(world, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the row lock is PostgreSQL's")
+    assessment = submitted(world)
+    second = make_staff(world.a.tenant, [(world.a.caf_team, Role.CAF_COORDINATOR)])
+
+    outcomes = _at_once(monkeypatch, [(assessment, coordinator(world)), (assessment, second)])
+
+    assert outcomes == ["This submission has already been decided.", "logged"]
     assert Validation.objects.get(assessment=assessment).outcome == ValidationOutcome.LOGGED
     assert Assessment.objects.get(pk=assessment.pk).logged_reference.endswith("/00001")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cafs_logged_at_once_take_different_references(world, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the row lock is PostgreSQL's")
+    first, second = submitted(world), submitted(world)
+    colleague = make_staff(world.a.tenant, [(world.a.caf_team, Role.CAF_COORDINATOR)])
+
+    outcomes = _at_once(
+        monkeypatch, [(first, coordinator(world)), (second, colleague)], held_in="_next_reference"
+    )
+
+    assert outcomes == ["logged", "logged"]
+    references = set(
+        Assessment.objects.filter(pk__in=[first.pk, second.pk]).values_list(
+            "logged_reference", flat=True
+        )
+    )
+    assert references == {f"CAF/NORTH/{TODAY.year}/00001", f"CAF/NORTH/{TODAY.year}/00002"}
 
 
 # --- The queue ----------------------------------------------------------------------------------
