@@ -32,6 +32,7 @@ from assessments.services.validation import (
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError, add_error_to_form
+from cafsite.forms import GovukFormMixin
 from cafsite.validation import parse_id
 from cases.permissions import CHANGE, VIEW, case_access_record
 
@@ -83,9 +84,7 @@ def queue(request):
     return render(request, "assessments/validation_queue.html", {"page": page})
 
 
-class DecisionForm(forms.Form):
-    """The coordinator's ticks and notes, and queries for the assessor."""
-
+class _DecisionFields(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for check in MANUAL_CHECKS:
@@ -97,22 +96,23 @@ class DecisionForm(forms.Form):
                 label=f"Note on “{check.label}” (optional)",
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         choices = [("", "General query")] + list(ValidationCheck.choices)
         for number in range(1, QUERY_BOXES + 1):
             self.fields[f"query_{number}_check"] = forms.ChoiceField(
-                label=f"Query {number}: about",
-                choices=choices,
-                required=False,
-                widget=forms.Select(attrs={"class": "govuk-select"}),
+                label="About", choices=choices, required=False
             )
             self.fields[f"query_{number}_question"] = forms.CharField(
-                label=f"Query {number}: question for the assessor (optional)",
+                label="Question for the assessor",
                 required=False,
                 max_length=QUESTION_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"}),
+                widget=forms.Textarea(attrs={"rows": 3}),
             )
+
+
+class DecisionForm(GovukFormMixin, _DecisionFields):
+    """The coordinator's ticks and notes, and queries for the assessor."""
 
     def confirmations(self) -> dict:
         return {str(c): bool(self.cleaned_data.get(f"confirm_{c}")) for c in MANUAL_CHECKS}
@@ -225,20 +225,26 @@ def validate(request, pk: int):
     )
 
 
-class AnswersForm(forms.Form):
-    """An answer box for each query of the return."""
-
+class _AnswerFields(forms.Form):
     def __init__(self, *args, queries, **kwargs):
         super().__init__(*args, **kwargs)
         self.queries = queries
-        for query in queries:
+        for number, query in enumerate(queries, start=1):
+            label = query.get_check_code_display() if query.check_code else f"Query {number}"
             self.fields[f"answer_{query.pk}"] = forms.CharField(
-                label=query.question,
+                label=label,
+                help_text=query.question,
                 required=False,
                 max_length=ANSWER_MAX_LENGTH,
                 initial=query.answer,
-                widget=forms.Textarea(attrs={"rows": 4, "class": "govuk-textarea"}),
+                widget=forms.Textarea(
+                    attrs={"rows": 4, "aria-describedby": f"id_answer_{query.pk}-hint"}
+                ),
             )
+
+
+class AnswersForm(GovukFormMixin, _AnswerFields):
+    """An answer box for each query of the return."""
 
     def rows(self) -> list[dict]:
         return [{"query": q, "field": self[f"answer_{q.pk}"]} for q in self.queries]
