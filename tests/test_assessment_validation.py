@@ -46,7 +46,7 @@ from assessments.services.validation import (
     assessment_validate,
     query_answer,
 )
-from cases.models import CaseState, Ethnicity, Gender
+from cases.models import Case, CaseState, Ethnicity, Gender
 from cases.services import case_open, child_register
 from consent.models import Consent
 from consent.services import consent_record, consent_withdraw
@@ -204,6 +204,17 @@ def test_an_assessment_with_the_caf_team_cannot_be_submitted_again(world):
     with pytest.raises(AssessmentError, match="already with the CAF team"):
         assessment_submit(assessment=assessment, by=world.a.users["assessor"])
     assert Validation.objects.filter(assessment=assessment).count() == 1
+
+
+def test_an_assessment_of_a_closed_case_cannot_be_submitted(world):
+    assessment = ready_case(world)
+    write_sections(assessment, world.a.users["assessor"])
+    sign_off(assessment, world.a.users["assessor"])
+    # No closure service exists yet (the delivery issue builds it): the state alone matters.
+    Case.objects.filter(pk=assessment.case_id).update(state=CaseState.CLOSED, closed_on=TODAY)
+    assessment.case.refresh_from_db()
+    with pytest.raises(AssessmentError, match="closed"):
+        assessment_submit(assessment=assessment, by=world.a.users["assessor"])
 
 
 def test_a_late_submission_is_accepted_and_shown_late_in_the_queue(world, login):

@@ -68,13 +68,15 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Validation:
 
     Allowed after the 28 days (the queue shows it late). A resubmission after a return needs
     every query answered; the answers travel with it. Raises ``AssessmentError`` when the
-    latest version is not signed off, the assessment is already with the CAF team or logged,
-    or a query is unanswered."""
+    case is closed, the latest version is not signed off, the assessment is already with the
+    CAF team or logged, or a query is unanswered."""
     require_case_worker(assessment.case, by)
     with transaction.atomic():
         assessment = lock(assessment)
         case = assessment.case
         version = latest_version(assessment)
+        if not case.is_open:
+            raise AssessmentError("This case is closed: reopen it before submitting.")
         if assessment.state == AssessmentState.SUBMITTED:
             raise AssessmentError("This assessment is already with the CAF team.")
         if assessment.state == AssessmentState.LOGGED:
