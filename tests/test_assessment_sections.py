@@ -124,7 +124,7 @@ def status_of(page: str, key: str) -> str:
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
-# --- Beginning ------------------------------------------------------------------------------
+# --- Beginning ----------------------------------------------------------------------
 
 
 def test_without_consent_the_case_page_says_so_and_the_api_refuses(world, login):
@@ -170,7 +170,7 @@ def test_the_api_begins_and_answers_with_the_assessment(world):
     assert all(s["status"] == "not_started" for s in body["sections"])
 
 
-# --- Sections -------------------------------------------------------------------------------
+# --- Sections ----------------------------------------------------------------------
 
 
 def test_each_section_saves_and_shows_on_check_your_answers_and_the_view(world, login):
@@ -317,7 +317,7 @@ def test_an_unknown_section_is_not_found(world, login):
     assert tenant_api.get(api_url(world, "sections/nonsense/")).status_code == 404
 
 
-# --- Drafts and autosave -----------------------------------------------------------------------
+# --- Drafts and autosave ----------------------------------------------------------------------
 
 
 def test_save_and_come_back_later_keeps_a_draft_shown_on_the_next_visit(world, login):
@@ -375,7 +375,7 @@ def test_the_api_keeps_a_draft(world):
     assert got["draft"]["data"]["child"] == "Draft over the API" and got["revision"] == 0
 
 
-# --- Concurrent edits -------------------------------------------------------------------------
+# --- Concurrent edits ----------------------------------------------------------------------
 
 
 def test_a_concurrent_edit_on_the_pages_shows_both_texts_and_loses_neither(world, login):
@@ -438,7 +438,7 @@ def test_the_service_refuses_a_stale_revision(world):
     assert conflict.value.revision == 1
 
 
-# --- An expired session -------------------------------------------------------------------------
+# --- An expired session ----------------------------------------------------------------------
 
 
 def _sign_in(client, user, next_url):
@@ -516,7 +516,7 @@ def test_text_posted_while_signed_out_goes_to_nobody_who_may_not_change_the_case
     assert "Private words" not in page and not SectionDraft.objects.exists()
 
 
-# --- Versions that cannot change ------------------------------------------------------------
+# --- Versions that cannot change ----------------------------------------------------------------------
 
 
 def test_a_signed_off_version_refuses_saves_and_drafts(world, login):
@@ -635,7 +635,7 @@ def test_saving_level_4_says_so_at_once(world, login):
     assert "contact children&#x27;s social care now" in response.content.decode()
 
 
-# --- The API ---------------------------------------------------------------------------------------
+# --- The API ----------------------------------------------------------------------
 
 
 def test_the_api_reads_and_saves_a_section_through_the_same_rules(world):
@@ -714,7 +714,7 @@ def test_the_service_reports_every_problem_by_input(world):
     assert set(invalid.value.errors) == {"outcomes_at_risk", "level_of_need", "summary"}
 
 
-# --- Audit ------------------------------------------------------------------------------------------
+# --- Audit ----------------------------------------------------------------------
 
 
 def test_saves_are_in_the_change_log_and_reads_in_the_access_log(world, login):
@@ -746,7 +746,7 @@ def test_saves_are_in_the_change_log_and_reads_in_the_access_log(world, login):
     ]
 
 
-# --- Access -------------------------------------------------------------------------------------
+# --- Access ----------------------------------------------------------------------
 
 
 PAGES = [
