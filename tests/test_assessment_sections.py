@@ -137,9 +137,7 @@ def test_without_consent_the_case_page_says_so_and_the_api_refuses(world, login)
     assert not Assessment.objects.exists()
 
 
-def test_beginning_goes_to_the_task_list_with_identifying_details_from_the_register(
-    world, login
-):
+def test_beginning_goes_to_the_task_list_with_identifying_details_from_the_register(world, login):
     record(world)
     client = login(world.a.users["assessor"])
     response = client.post(url(world, "begin"))
@@ -335,9 +333,10 @@ def test_save_and_come_back_later_keeps_a_draft_shown_on_the_next_visit(world, l
     assert "Unfinished thoughts" in page and "You have unsaved changes from" in page
     # A draft is its author's only.
     colleague = login(world.a.users["school_practitioner"])
-    assert "Unfinished thoughts" not in colleague.get(
-        url(world, "section", section="views")
-    ).content.decode()
+    assert (
+        "Unfinished thoughts"
+        not in colleague.get(url(world, "section", section="views")).content.decode()
+    )
     # Saving the section removes the draft.
     client.post(
         url(world, "section", section="views"),
@@ -420,9 +419,9 @@ def test_a_concurrent_edit_over_the_api_is_a_409_with_both(world):
     answer = response.json()
     assert answer["theirs"]["data"]["child"] == "First" and answer["theirs"]["revision"] == 1
     assert answer["yours"]["child"] == "Second"
-    assert SectionDraft.objects.get(author=world.a.users["school_practitioner"]).data[
-        "child"
-    ] == ("Second")
+    assert SectionDraft.objects.get(author=world.a.users["school_practitioner"]).data["child"] == (
+        "Second"
+    )
 
 
 def test_the_service_refuses_a_stale_revision(world):
@@ -516,7 +515,7 @@ def test_text_posted_while_signed_out_goes_to_nobody_who_may_not_change_the_case
     assert "Private words" not in page and not SectionDraft.objects.exists()
 
 
-# --- Versions that cannot change ----------------------------------------------------------------------
+# --- Versions that cannot change ------------------------------------------------
 
 
 def test_a_signed_off_version_refuses_saves_and_drafts(world, login):
@@ -589,9 +588,7 @@ def test_task_list_shows_each_section_status(world, login):
         url(world, "section", section="views"),
         {"child": "Some", "revision": "0", "completed": "no"},
     )
-    client.post(
-        url(world, "section", section="checklist"), {"notes": "Draft", "action": "later"}
-    )
+    client.post(url(world, "section", section="checklist"), {"notes": "Draft", "action": "later"})
     page = client.get(url(world, "tasks")).content.decode()
     assert status_of(page, "about") == "Completed"
     assert status_of(page, "views") == "In progress"
@@ -770,9 +767,11 @@ APIS = [
 @pytest.mark.parametrize("outsider", ["other_tenant", "police_without_grant"])
 def test_outsiders_get_404_on_every_page_and_api_route(world, login, outsider):
     started(world)  # the police are excluded by the family
-    user = world.b.users["assessor"] if outsider == "other_tenant" else world.a.users[
-        "police_practitioner"
-    ]
+    user = (
+        world.b.users["assessor"]
+        if outsider == "other_tenant"
+        else world.a.users["police_practitioner"]
+    )
     client = login(user)
     for method, name, extra in PAGES:
         response = getattr(client, method)(url(world, name, **extra), {"child": "x"})
