@@ -18,7 +18,7 @@ def get_assessment_for_user(
         Assessment.objects.filter(case=case).select_related("case__child", "tenant").first()
     )
     if assessment is None:
-        raise Http404("No assessment.")
+        raise Http404("No such case.")  # the same answer as for a missing case
     assessment.case = case
     return assessment
 

@@ -55,7 +55,11 @@ def _records_to_aim_at(world, role) -> dict[str, int]:
         given_name="Jaime",
         family_name=world.a.case.child.family_name,
     )
-    return {"/api/cases/": world.a.case.pk, "/api/checks/": check.pk}
+    return {
+        "/api/cases/": world.a.case.pk,
+        "/api/checks/": check.pk,
+        "/api/assessments/": world.a.case.pk,
+    }
 
 
 @pytest.mark.fuzz

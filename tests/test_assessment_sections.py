@@ -805,3 +805,36 @@ def test_the_caf_team_writes_sections_too(world, login):
 def test_the_version_date_fields_stay_as_begun(world):
     assessment = started(world)
     assert assessment.started_on == TODAY and isinstance(assessment.started_on, date)
+
+
+BAD_BODIES = [
+    {},
+    {"data": [], "revision": 0, "completed": True},
+    {"data": {"present": ["a"]}, "revision": -1, "completed": "maybe"},
+    {"data": {"outcomes": "yes"}, "revision": 2**40, "completed": True},
+    {"data": {"general_health": {"statements": "many"}}, "revision": 0, "completed": True},
+    {"data": {"general_health": {"statements": [{"by": "me", "kind": 3}]}}, "revision": 0},
+    {"data": {"level_of_need": "4x", "priority_groups": {"a": 1}}, "revision": 0},
+    {"data": {"present": "\x00"}, "revision": 5, "completed": False},
+]
+
+
+@pytest.mark.parametrize("section", ["about", "checklist", "development", "conclusions"])
+def test_malformed_input_is_a_400_or_a_conflict_never_a_server_error(world, login, section):
+    started(world)
+    client = api(world.a.users["assessor"])
+    for body in BAD_BODIES:
+        for tail in (f"sections/{section}/", f"sections/{section}/draft/"):
+            response = client.put(api_url(world, tail), body, format="json")
+            assert response.status_code in (200, 400, 409), (tail, body, response.status_code)
+    page = login(world.a.users["assessor"])
+    for post in (
+        {"revision": "x" * 50, "completed": "yes"},
+        {"general_health.statements.999.text": "far", "completed": "no"},
+        {"add_statement": "nonsense", "remove_statement": "general_health.99"},
+        {"level_of_need": "99", "completing_agency": "abc", "completed": "yes"},
+    ):
+        response = page.post(url(world, "section", section=section), post)
+        assert response.status_code in (200, 302), (post, response.status_code)
+        response = page.post(url(world, "autosave", section=section), post)
+        assert response.status_code in (200, 400), (post, response.status_code)
