@@ -121,17 +121,23 @@ def keeps_text_of_signed_out(view):
     return wrapper
 
 
-def _restore_unsaved(request, assessment, version, key: str) -> None:
-    """Text posted to this section while signed out becomes the user's draft, and the page
-    says so. Taken out of the session first: whoever may not change the case gets a 404 (the
-    caller has already checked) and the text is not kept for them; nor is it given to anyone
-    but the person whose form it was."""
+def _take_unsaved(request) -> dict | None:
+    """What was posted to this page while signed out, taken out of the session before
+    anything else: whoever may not change the case gets a 404 and the text is not kept for
+    them."""
     kept = request.session.get(UNSAVED_KEY)
     if not kept or request.path not in kept:
-        return
+        return None
     kept = dict(kept)
     entry = kept.pop(request.path)
     request.session[UNSAVED_KEY] = kept
+    return entry
+
+
+def _restore_unsaved(request, entry: dict, version, key: str) -> None:
+    """Text posted to this section while signed out becomes the user's draft (after the
+    access check for them), and the page says so. It is given to nobody but the person
+    whose form it was."""
     posted = QueryDict(mutable=True)
     for name, values in entry.get("fields", {}).items():
         posted.setlist(name, [str(value) for value in values])
@@ -736,10 +742,12 @@ def section_edit(request, pk: int, section: str):
     """One section of the assessment: "Save and continue" checks and saves it, completed or
     in progress; "Save and come back later" keeps a draft without checks; a section saved by
     someone else meanwhile is shown beside the user's own text to reconcile."""
+    unsaved = _take_unsaved(request)
     assessment, version = _editable_version(request, pk)
     if section not in section_keys(version):
         raise Http404("No such section.")
-    _restore_unsaved(request, assessment, version, section)
+    if unsaved is not None:
+        _restore_unsaved(request, unsaved, version, section)
     case = assessment.case
     saved = AssessmentSection.objects.filter(version=version, key=section).first()
     if request.method != "POST":
@@ -846,6 +854,12 @@ def section_edit(request, pk: int, section: str):
             )
         except SectionConflict as conflict:
             theirs = conflict.theirs
+            case_access_record(
+                user=request.user,
+                case=case,
+                request=request,
+                detail=f"assessment section {section} (conflict)",
+            )
             users = _users({"theirs": theirs.data if theirs else {}, "yours": conflict.yours})
             return _render_section(
                 request,
