@@ -839,3 +839,17 @@ def test_malformed_input_is_a_400_or_a_conflict_never_a_server_error(world, logi
         assert response.status_code in (200, 302), (post, response.status_code)
         response = page.post(url(world, "autosave", section=section), post)
         assert response.status_code in (200, 400), (post, response.status_code)
+
+
+def test_the_case_page_links_to_the_assessment(world, login):
+    case_page = reverse("cases:detail", args=[world.a.case.pk])
+    record(world, agencies=[])
+    assert (
+        "View the assessment"
+        not in login(world.a.users["assessor"]).get(case_page).content.decode()
+    )
+    assessment_begin(case=world.a.case, by=world.a.users["assessor"])
+    page = login(world.a.users["assessor"]).get(case_page).content.decode()
+    assert url(world, "view") in page and url(world, "tasks") in page
+    police = login(world.a.users["police_practitioner"]).get(case_page).content.decode()
+    assert url(world, "view") in police and url(world, "tasks") not in police
