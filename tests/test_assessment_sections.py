@@ -397,6 +397,9 @@ def test_a_concurrent_edit_on_the_pages_shows_both_texts_and_loses_neither(world
     assert AssessmentSection.objects.get(key="views").data["child"] == "Their words"
     draft = SectionDraft.objects.get(key="views", author=world.a.users["assessor"])
     assert draft.data["child"] == "My words"
+    # Coming back later, the draft says the section moved on since.
+    later = mine.get(section).content.decode()
+    assert "My words" in later and "since you started these changes" in later
     # Saved again on top of the latest revision, it goes through.
     response = mine.post(
         section,
