@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from assessments.models import LARGEST_VERSION_NUMBER
 from audit.models import AccessAction, AccessLogEntry
 from cases.models import Child
 from consent.models import Consent, ConsentRefusal
