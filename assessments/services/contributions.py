@@ -8,6 +8,7 @@ A contribution is open to its contributor only while their agency's consent gran
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import CASEWORK_ROLES, Agency, Membership, User
@@ -296,7 +297,6 @@ def contribution_request(
             )
             contribution.full_clean(exclude=["data", "task"])
             contribution.save()
-            link = f"/contributions/{contribution.pk}/"
             try:
                 task = task_create(
                     kind=TaskKind.CONTRIBUTION,
@@ -306,7 +306,8 @@ def contribution_request(
                     assigned_to=contributor,
                     child=case.child,
                     case=case,
-                    message=f"{message}\n\nOpen the request: {link}" if message else link,
+                    message=message,
+                    link=reverse("assessments:contribution", args=[contribution.pk]),
                 )
             except CafError as error:
                 raise AssessmentError(error.message, field="contributor") from error
