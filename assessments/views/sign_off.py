@@ -95,7 +95,7 @@ class SignOffForm(GovukFormMixin, forms.Form):
     family_copy_withheld_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Why giving the family a copy could put the child at risk",
+        label="If the family is not given a copy: why giving it could put the child at risk",
         help_text="This reason is recorded.",
     )
 
