@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0004_task_kinds_for_assessments'),
+        ("referrals", "0004_task_kinds_for_assessments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='link',
+            model_name="task",
+            name="link",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]
