@@ -26,7 +26,7 @@ from assessments.models import (
     Contribution,
     ContributionState,
 )
-from assessments.selectors import section_keys
+from assessments.selectors import domain_elements, section_keys
 from assessments.services import (
     AssessmentError,
     acting,
@@ -163,14 +163,6 @@ def _clean_text(value, *, limit: int) -> tuple[str, str | None]:
     return value, None
 
 
-def domain_elements(version: AssessmentVersion, key: str) -> list[dict]:
-    """The elements of a domain section as the version was written on them."""
-    for domain in version.framework or []:
-        if domain.get("code") == key:
-            return list(domain.get("elements") or [])
-    return []
-
-
 def contribution_data_clean(
     version: AssessmentVersion, key: str, data
 ) -> tuple[dict, dict[str, str]]:
@@ -186,7 +178,7 @@ def contribution_data_clean(
     clean: dict = {}
     errors: dict[str, str] = {}
     if key in DOMAIN_SECTIONS:
-        codes = {element.get("code") for element in domain_elements(version, key)}
+        codes = {element.get("code") for element in domain_elements(version.framework, key)}
         for code, entry in data.items():
             if code not in codes:
                 errors[str(code)[:60]] = "This element is not part of the section."
