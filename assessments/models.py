@@ -358,6 +358,15 @@ class Validation(models.Model):
                 violation_error_message="This assessment is already with the CAF team.",
             ),
         ]
+        indexes = [
+            # The queue asks of each row whether it was returned before: without this, one
+            # scan of every returned validation of every tenant and year (bench/assessment.py).
+            models.Index(
+                fields=["assessment"],
+                condition=Q(outcome="returned"),
+                name="validation_returned",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Validation of {self.assessment} ({self.get_outcome_display()})"
