@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0004_staff_version_for_stale_edits"),
         ("cases", "0005_merge_access_index_and_name_keys"),
-        ("referrals", "0004_alter_task_kind"),
+        ("referrals", "0004_task_kinds_for_assessments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
