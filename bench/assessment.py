@@ -1,0 +1,355 @@
+"""Benchmark of the CAF assessment (issue 11): the assessment page and its task list, and the
+CAF team's validation queue, at 1,000 and 200,000 cases in one run.
+
+    .venv/bin/python bench/assessment.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/ecaf_bench_assess
+
+The registers come from bench/dataset.py and their assessments from bench/assessment_data.py
+(built once, then reused): by default a tenant of 10,000 children with 1,000 cases and one of
+300,000 children with 200,000 cases. Through Django's test client, signed in through the real
+pages (second factor included), it times for each size:
+
+- the assessment page (``assessments:view``) and the task list (``assessments:tasks``) of the
+  assessor's cases and, for the CAF coordinator, of any case with an assessment;
+- the CAF team's queue (``assessments:queue``) with every submitted assessment waiting (about
+  15,000 at 200,000 cases: a stress test), and with a realistic few hundred waiting (the rest
+  decided inside a transaction that is rolled back);
+- ``Case.objects.get(pk=...)`` as the baseline;
+
+and prints the median and p95 time and the queries each request made, then EXPLAIN ANALYZE
+of the queue's main query (the slowest of its queries on the assessment tables) per size and
+the slowest query of each page, so that what does not stay constant is named. A script, not a
+test.
+"""
+
+import argparse
+import logging
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.access_model import percentile, signed_in_client  # noqa: E402
+from bench.assessment_data import build_assessments  # noqa: E402
+from bench.dataset import build_dataset, setup_django  # noqa: E402
+
+WARM_UP = 2
+ASSESSMENT_TABLE = re.compile(r'"assessments_(assessment|validation)"')
+
+
+def assessed_case_ids(dataset, user, count: int, states: tuple[str, ...]) -> list[int]:
+    """Cases with an assessment in ``states`` that ``user`` may open, newest first: the
+    assessor's own for a practitioner, any for the CAF team."""
+    from agencies.roles import in_caf_team
+    from assessments.models import Assessment
+
+    assessments = Assessment.objects.filter(tenant=dataset.tenant, state__in=states)
+    if not in_caf_team(user):
+        assessments = assessments.filter(case__assessor=user)
+    return list(assessments.order_by("-case_id").values_list("case_id", flat=True)[:count])
+
+
+def pages(dataset, repeats: int) -> list[tuple[str, str, object, list[str]]]:
+    """(user, page, client user, urls) to time."""
+    from django.urls import reverse
+
+    every_state = ("in_progress", "signed", "submitted", "returned", "logged")
+    editable = ("in_progress", "returned")
+    practitioner, coordinator = dataset.practitioner, dataset.coordinator
+    runs = []
+    for role, user in (("practitioner", practitioner), ("coordinator", coordinator)):
+        viewed = assessed_case_ids(dataset, user, repeats + WARM_UP, every_state)
+        written = assessed_case_ids(dataset, user, repeats + WARM_UP, editable)
+        runs.append(
+            (
+                role,
+                "assessment page",
+                user,
+                [reverse("assessments:view", args=[pk]) for pk in viewed],
+            )
+        )
+        runs.append(
+            (role, "task list", user, [reverse("assessments:tasks", args=[pk]) for pk in written])
+        )
+    runs.append(("coordinator", "queue", coordinator, [reverse("assessments:queue")]))
+    return runs
+
+
+def timed_get(client, url: str):
+    """One GET: milliseconds, status and the queries it made (SQL, milliseconds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+    queries = [(query["sql"], float(query["time"]) * 1000) for query in captured.captured_queries]
+    return elapsed, response.status_code, queries
+
+
+class Measure:
+    def __init__(self):
+        self.times: list[float] = []
+        self.queries: list[int] = []
+        self.statuses: dict[int, int] = {}
+        self.slowest: tuple[float, str] = (0.0, "")
+        self.main_query: tuple[float, str] = (0.0, "")
+
+    def add(self, elapsed: float, status: int, queries: list[tuple[str, float]]) -> None:
+        self.times.append(elapsed)
+        self.queries.append(len(queries))
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        for sql, ms in queries:
+            if ms > self.slowest[0]:
+                self.slowest = (ms, sql)
+            reads = sql.lstrip().upper().startswith("SELECT")
+            if reads and ASSESSMENT_TABLE.search(sql) and ms > self.main_query[0]:
+                self.main_query = (ms, sql)
+
+
+def time_urls(client, urls: list[str], repeats: int) -> Measure:
+    measure = Measure()
+    for n in range(repeats + WARM_UP):
+        elapsed, status, queries = timed_get(client, urls[n % len(urls)])
+        if n >= WARM_UP:
+            measure.add(elapsed, status, queries)
+    return measure
+
+
+def shorten_queue(dataset, waiting: int) -> int:
+    """Leave only the ``waiting`` most recent submissions in the queue, the others decided as
+    the CAF team would have (inside the caller's transaction), and refresh the planner's
+    statistics for what is left. Returns how many wait."""
+    from django.db import connection
+
+    from assessments.models import Assessment
+
+    keep = list(
+        Assessment.objects.filter(tenant=dataset.tenant, state="submitted")
+        .order_by("-submitted_at", "-id")
+        .values_list("pk", flat=True)[:waiting]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH decided AS (
+                UPDATE assessments_assessment SET state = 'logged',
+                       logged_on = (submitted_at AT TIME ZONE 'UTC')::date + 5,
+                       logged_reference = 'BENCH/' || id
+                 WHERE tenant_id = %s AND state = 'submitted' AND NOT id = ANY(%s)
+             RETURNING id, case_id
+            ), validations AS (
+                UPDATE assessments_validation v SET outcome = 'logged', decided_at = now()
+                  FROM decided WHERE v.assessment_id = decided.id AND v.outcome = 'pending'
+            )
+            UPDATE cases_case c SET state = 'logged' FROM decided WHERE c.id = decided.case_id
+            """,
+            [dataset.tenant.pk, keep],
+        )
+        for table in ("assessments_assessment", "assessments_validation", "cases_case"):
+            cursor.execute(f"ANALYZE {table}")
+    return len(keep)
+
+
+def explain(sql: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def reference_queue_sql(dataset) -> str:
+    """The queue's query as the index ``assessment_queue`` serves it: used while the queue
+    page is not there to capture its own."""
+    from django.db import connection
+
+    from assessments.models import Assessment
+
+    queryset = (
+        Assessment.objects.filter(tenant=dataset.tenant, state="submitted")
+        .select_related("case__child", "case__assessor", "case__assessor_agency")
+        .order_by("submitted_at", "id")[:50]
+    )
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.cursor.mogrify(sql, params).decode()
+
+
+def pk_baseline(dataset, repeats: int) -> Measure:
+    from cases.models import Case
+
+    measure = Measure()
+    ids = list(
+        Case.objects.filter(tenant=dataset.tenant)
+        .order_by("?")
+        .values_list("pk", flat=True)[: repeats + WARM_UP]
+    )
+    for n, pk in enumerate(ids):
+        started = time.perf_counter()
+        Case.objects.get(pk=pk)
+        if n >= WARM_UP:
+            measure.add((time.perf_counter() - started) * 1000, 200, [("", 0)])
+    return measure
+
+
+def measure_size(dataset, repeats: int, realistic_queue: int) -> dict:
+    from django.db import transaction
+    from django.urls import reverse
+
+    results: dict = {}
+    clients = {}
+    for role, page, user, urls in pages(dataset, repeats):
+        if not urls:
+            print(f"  ({dataset.cases:,} cases: no case for {role} / {page})")
+            continue
+        if user.pk not in clients:
+            clients[user.pk] = signed_in_client(user)
+        results[(role, page)] = time_urls(clients[user.pk], urls, repeats)
+    queue = [reverse("assessments:queue")]
+    coordinator = clients[dataset.coordinator.pk]
+    with transaction.atomic():
+        waiting = shorten_queue(dataset, realistic_queue)
+        results[("coordinator", f"queue, {waiting} waiting")] = time_urls(
+            coordinator, queue, repeats
+        )
+        plan_short = explain_queue(dataset, results[("coordinator", f"queue, {waiting} waiting")])
+        transaction.set_rollback(True)
+    results[("-", "PK lookup (baseline)")] = pk_baseline(dataset, repeats)
+    plan_full = explain_queue(dataset, results[("coordinator", "queue")])
+    return {"pages": results, "plans": {"all waiting": plan_full, f"{waiting} waiting": plan_short}}
+
+
+def explain_queue(dataset, measure: Measure) -> tuple[str, str, list[str]]:
+    """The queue's main query as the page ran it, with its plan; the reference query if the
+    page made none on the assessment tables (not written yet)."""
+    sql = measure.main_query[1]
+    source = (
+        f"the queue page's slowest read of the assessment tables ({measure.main_query[0]:.1f} ms)"
+    )
+    if not sql:
+        sql = reference_queue_sql(dataset)
+        source = "reference query (the queue page ran none on the assessment tables)"
+    return source, sql, explain(sql)
+
+
+def waiting_counts(dataset) -> int:
+    from assessments.models import Validation
+
+    return Validation.objects.filter(assessment__tenant=dataset.tenant, outcome="pending").count()
+
+
+def print_results(datasets, results: dict) -> None:
+    sizes = [dataset.cases for dataset in datasets]
+    keys = []
+    for size in sizes:
+        for key in results[size]["pages"]:
+            label = (key[0], re.sub(r"\d+ waiting", "N waiting", key[1]))
+            if label not in keys:
+                keys.append(label)
+
+    def find(size, label):
+        for key, measure in results[size]["pages"].items():
+            if (key[0], re.sub(r"\d+ waiting", "N waiting", key[1])) == label:
+                return key, measure
+        return None, None
+
+    header = "".join(f"{f'{size:,} cases p50':>20}{'p95':>10}{'queries':>10}" for size in sizes)
+    print(f"\n{'user':<14}{'page':<26}{header}")
+    for label in keys:
+        row = f"{label[0]:<14}{label[1]:<26}"
+        for size in sizes:
+            _, measure = find(size, label)
+            if measure is None:
+                row += f"{'-':>20}{'':>10}{'':>10}"
+                continue
+            low, high = min(measure.queries), max(measure.queries)
+            counts = f"{low}" if low == high else f"{low}-{high}"
+            row += (
+                f"{statistics.median(measure.times):>17.1f} ms"
+                f"{percentile(measure.times, 0.95):>7.1f} ms{counts:>10}"
+            )
+        print(row)
+    print("\nstatus codes (N waiting = the realistic queue, the rest decided and rolled back):")
+    if any(
+        set(measure.statuses) != {200}
+        for size in sizes
+        for key, measure in results[size]["pages"].items()
+        if key[0] != "-"
+    ):
+        print("  NOT ALL 200: the times of other answers do not measure the page.")
+    for size in sizes:
+        for key, measure in results[size]["pages"].items():
+            if key[0] != "-":
+                print(f"  {size:>7,} cases  {key[0]:<13}{key[1]:<26}{measure.statuses}")
+    small, large = sizes[0], sizes[-1]
+    print(f"\np50 at {large:,} cases / p50 at {small:,} cases:")
+    for label in keys:
+        _, a = find(small, label)
+        _, b = find(large, label)
+        if a and b:
+            ratio = statistics.median(b.times) / statistics.median(a.times)
+            print(f"  {label[0]:<14}{label[1]:<26}{ratio:5.1f}x")
+    print("\nslowest single query of each page (ms, at each size):")
+    for label in keys:
+        for size in sizes:
+            _, measure = find(size, label)
+            if measure and measure.slowest[1]:
+                sql = " ".join(measure.slowest[1].split())
+                name = f"{label[0]} {label[1]}"
+                print(f"  {size:>7,} {name:<36}{measure.slowest[0]:7.1f} ms  {sql[:150]}")
+    for size in sizes:
+        for name, (source, sql, plan) in results[size]["plans"].items():
+            print(f"\nEXPLAIN ANALYZE of the queue's main query, {size:,} cases, {name}: {source}")
+            print(f"  {' '.join(sql.split())[:400]}")
+            for line in plan:
+                print(f"  {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--registers",
+        default="10000:1000,300000:200000",
+        help="children:cases of each tenant, smallest first",
+    )
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument(
+        "--realistic-queue", type=int, default=300, help="submissions waiting, realistic"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    setup_django(args.database_url)
+    for noisy in ("django.request", "axes"):  # every stub's 404, every sign-in
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    datasets = []
+    for spec in args.registers.split(","):
+        children, cases = (int(n) for n in spec.split(":"))
+        dataset = build_dataset(children=children, cases=cases)
+        summary = build_assessments(dataset)
+        datasets.append(dataset)
+        print(
+            f"tenant {dataset.tenant.slug}: {cases:,} cases, {summary.assessments:,} "
+            f"assessments {summary.by_state}, {summary.sections:,} sections, "
+            f"{waiting_counts(dataset):,} waiting for the CAF team"
+        )
+    results = {}
+    for dataset in datasets:
+        results[dataset.cases] = measure_size(dataset, args.repeats, args.realistic_queue)
+    print(f"\ntest client, {args.repeats} requests each after {WARM_UP} warm-up")
+    print_results(datasets, results)
+
+
+if __name__ == "__main__":
+    main()
