@@ -1,10 +1,21 @@
 """Reads of assessments that respect access: through the case's access model, nothing else.
 A case the user may not see, or one with no assessment, is a 404 alike."""
 
+from datetime import date
+
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from assessments.framework import DOMAIN_SECTIONS, Section, SectionStatus
-from assessments.models import Assessment, AssessmentSection, AssessmentVersion, SectionDraft
+from assessments.models import (
+    SUBMIT_WITHIN,
+    Assessment,
+    AssessmentSection,
+    AssessmentState,
+    AssessmentVersion,
+    SectionDraft,
+)
 from cases.permissions import VIEW, get_case_for_user
 
 
@@ -57,3 +68,44 @@ def section_statuses(version: AssessmentVersion, user) -> dict[str, str]:
         else:
             statuses[key] = SectionStatus.NOT_STARTED
     return statuses
+
+
+def case_assessment_summary(case) -> dict | None:
+    """What the case page says of the assessment: its state, dates and what is due next
+    (R-ASSESS-5: submission within 28 days of completion), in two queries."""
+    assessment = Assessment.objects.filter(case=case).first()
+    if assessment is None:
+        return None
+    version = current_version(assessment)
+    submit_by = None
+    if assessment.state in (AssessmentState.SIGNED, AssessmentState.RETURNED):
+        submit_by = version.submit_by
+    return {
+        "assessment": assessment,
+        "version": version,
+        "submit_by": submit_by,
+        "submission_overdue": submit_by is not None and submit_by < timezone.localdate(),
+    }
+
+
+def with_submission_due(cases):
+    """Annotate a list query of cases with what the assessor's worklist shows of their
+    assessment: its state and, while it waits to be submitted, the last day to submit it
+    (R-ASSESS-5). Adds no query: a join and a subquery in the list's own query."""
+    latest_completion = (
+        AssessmentVersion.objects.filter(assessment__case=OuterRef("pk"))
+        .order_by("-number")
+        .values("completed_on")[:1]
+    )
+    return cases.annotate(
+        assessment_state=F("assessment__state"),
+        latest_completed_on=Subquery(latest_completion),
+    )
+
+
+def submission_due(case) -> date | None:
+    """For a case annotated by ``with_submission_due``."""
+    waiting = case.assessment_state in (AssessmentState.SIGNED, AssessmentState.RETURNED)
+    if not waiting or case.latest_completed_on is None:
+        return None
+    return case.latest_completed_on + SUBMIT_WITHIN

@@ -22,6 +22,7 @@ def navigation(request) -> dict:
     return {
         "show_start_link": casework and user.has_dbs_check,
         "show_checks_link": caf_team,
+        "show_validation_link": caf_team,
         "show_refusals_link": caf_team,
         "show_audit_link": may_search_audit(user),
     }

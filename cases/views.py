@@ -1,6 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
+from agencies.roles import in_caf_team
+from assessments.selectors import case_assessment_summary, submission_due, with_submission_due
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.permissions import (
@@ -26,7 +29,11 @@ WORKLIST_LENGTH = 25
 def home(request):
     visible = cases_for_user(request.user).select_related("child", "assessor_agency")
     # One row more than shown tells whether there are more, without counting the table.
-    assessing = list(visible.filter(assessor=request.user)[: WORKLIST_LENGTH + 1])
+    assessing = list(
+        with_submission_due(visible.filter(assessor=request.user))[: WORKLIST_LENGTH + 1]
+    )
+    for case in assessing:
+        case.submit_by = submission_due(case)
     agency_cases = list(visible.exclude(assessor=request.user)[: WORKLIST_LENGTH + 1])
     shown = assessing[:WORKLIST_LENGTH] + agency_cases[:WORKLIST_LENGTH]
     if shown:
@@ -46,6 +53,7 @@ def home(request):
             "agency_cases_more": len(agency_cases) > WORKLIST_LENGTH,
             "tasks": open_tasks_for(request.user)[:WORKLIST_LENGTH],
             "consent_reviews": consents_due_for_review_for(request.user, WORKLIST_LENGTH),
+            "today": timezone.localdate(),
             "missing_dbs": request.user.tenant_id is not None and not request.user.has_dbs_check,
         },
     )
@@ -72,5 +80,7 @@ def case_detail(request, pk: int):
             "refusals": case.refusals.all(),
             "sharing": case.sharing.select_related("decided_by"),
             "notes": confidential_notes_for(case, request.user),
+            "assessment": case_assessment_summary(case),
+            "in_caf_team": in_caf_team(request.user),
         },
     )

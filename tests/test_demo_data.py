@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from agencies.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from agencies.models import Agency, AgencyKind, Membership, Role, Tenant, User
 from audit.models import ChangeLogEntry
 from cases.models import Case, CaseState, Child
+from demo.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from referrals.models import Tier34Involvement
 
 
@@ -68,7 +68,7 @@ def test_demo_data_refuses_to_load_on_a_live_service(db, settings):
 def test_readme_names_every_demo_account_that_bin_run_prints():
     from pathlib import Path
 
-    from agencies.management.commands.load_demo_data import NORTHSHIRE_STAFF, WESTBOROUGH_STAFF
+    from demo.management.commands.load_demo_data import NORTHSHIRE_STAFF, WESTBOROUGH_STAFF
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for username, *_ in NORTHSHIRE_STAFF + WESTBOROUGH_STAFF:

@@ -11,7 +11,7 @@ from monitoring.models import WorkerHeartbeat
 # One writes the access log (lists of children are logged), one checks the session's second
 # factor (its device, or whether one is needed).
 HOME_QUERY_LIMIT = 17  # one writes the access log; consent reviews are two index walks
-CASE_QUERY_LIMIT = 22  # the case page also reads consent, grants, sharing and notes
+CASE_QUERY_LIMIT = 25  # the case page also reads consent, grants, sharing, notes, assessment
 
 
 def _more_cases(world, count):

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "retention",
     "monitoring",
     "security",
+    "demo",
 ]
 
 MIDDLEWARE = [

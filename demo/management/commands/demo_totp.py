@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.management.commands.load_demo_data import demo_totp_key
+from demo.management.commands.load_demo_data import demo_totp_key
 
 
 class Command(BaseCommand):
