@@ -11,9 +11,10 @@ pages (second factor included), it times for each size:
 
 - the assessment page (``assessments:view``) and the task list (``assessments:tasks``) of the
   assessor's cases and, for the CAF coordinator, of any case with an assessment;
-- the CAF team's queue (``assessments:queue``) with every submitted assessment waiting (about
-  15,000 at 200,000 cases: a stress test), and with a realistic few hundred waiting (the rest
-  decided inside a transaction that is rolled back);
+- the CAF team's queue (``assessments:queue``), its first and its last page, with every
+  submitted assessment waiting (about 12,500 at 200,000 cases: a stress test), and its first
+  page with a realistic few hundred waiting (the rest decided inside a transaction that is
+  rolled back);
 - ``Case.objects.get(pk=...)`` as the baseline;
 
 and prints the median and p95 time and the queries each request made, then EXPLAIN ANALYZE
@@ -77,8 +78,20 @@ def pages(dataset, repeats: int) -> list[tuple[str, str, object, list[str]]]:
         runs.append(
             (role, "task list", user, [reverse("assessments:tasks", args=[pk]) for pk in written])
         )
-    runs.append(("coordinator", "queue", coordinator, [reverse("assessments:queue")]))
+    queue = reverse("assessments:queue")
+    runs.append(("coordinator", "queue", coordinator, [queue]))
+    last = max(1, -(-waiting_counts(dataset) // queue_page_size()))
+    runs.append(("coordinator", "queue, last page", coordinator, [f"{queue}?page={last}"]))
     return runs
+
+
+def queue_page_size() -> int:
+    """Rows on a page of the queue, as the page shows them (25 until it exists)."""
+    try:
+        from assessments.checks import QUEUE_PAGE_SIZE
+    except ImportError:
+        return 25
+    return QUEUE_PAGE_SIZE
 
 
 def timed_get(client, url: str):
@@ -223,8 +236,14 @@ def measure_size(dataset, repeats: int, realistic_queue: int) -> dict:
         plan_short = explain_queue(dataset, results[("coordinator", f"queue, {waiting} waiting")])
         transaction.set_rollback(True)
     results[("-", "PK lookup (baseline)")] = pk_baseline(dataset, repeats)
-    plan_full = explain_queue(dataset, results[("coordinator", "queue")])
-    return {"pages": results, "plans": {"all waiting": plan_full, f"{waiting} waiting": plan_short}}
+    plans = {
+        "all waiting, first page": explain_queue(dataset, results[("coordinator", "queue")]),
+        "all waiting, last page": explain_queue(
+            dataset, results[("coordinator", "queue, last page")]
+        ),
+        f"{waiting} waiting, first page": plan_short,
+    }
+    return {"pages": results, "plans": plans}
 
 
 def explain_queue(dataset, measure: Measure) -> tuple[str, str, list[str]]:

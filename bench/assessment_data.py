@@ -13,9 +13,12 @@ signed one has all seven completed, the completion date and both signatures.
 
 The case states of dataset.py become these assessment states: assessment -> in progress (one
 in five signed off, not yet submitted); submitted -> submitted with a pending ``Validation``
-(the CAF team's queue); one submitted case in five is turned into "returned for correction"
-(a returned validation with one or two queries, each a task for the assessor); logged ->
-logged with a reference unique in the tenant, one in seven after a return that was answered.
+(the CAF team's queue), 15% of them resubmissions after a return whose queries were answered;
+one submitted case in five is turned into "returned for correction" (a returned validation
+with one or two queries, each a task for the assessor); logged -> logged with a reference
+unique in the tenant (numbered as assessments.services.validation does), one in seven after a
+return that was answered. Signed versions have the assessor's and the family's copies (one in
+twenty withheld, with the reason), submitted ones the CAF team's.
 Cases without a current consent get one (no assessment starts without it, R-CONSENT-1); the
 case's assessment dates follow the assessment's.
 
@@ -42,6 +45,10 @@ from bench.dataset import BATCH, _is_postgres, _next_ids, _write  # noqa: E402
 RETURNED_SHARE = 0.2  # of the submitted cases
 SIGNED_SHARE = 0.2  # of the cases in assessment: signed off, not yet submitted
 LOGGED_AFTER_RETURN_SHARE = 1 / 7
+RESUBMITTED_SHARE = 0.15  # of the submitted: back in the queue after a return, queries answered
+WITHHELD = (
+    "Mum asked for no copy at home: her ex-partner visits and she does not want him to read it."
+)
 
 # What practitioners write, by kind. "{name}" is the child's first name.
 STRENGTHS = [
@@ -294,6 +301,7 @@ def build_assessments(dataset, *, seed: int = 20261203, report=print) -> Assessm
                     "assessments_assessmentsection",
                     "assessments_validation",
                     "assessments_validationquery",
+                    "assessments_distribution",
                 ):
                     cursor.execute(f"VACUUM ANALYZE {table}")
     by_state = {}
@@ -315,6 +323,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
         Assessment,
         AssessmentSection,
         AssessmentVersion,
+        Distribution,
         Validation,
         ValidationQuery,
     )
@@ -366,13 +375,15 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
     )
     framework_keys = None
     started = time.perf_counter()
-    reference_seq = 0
+    references: dict[int, int] = {}  # the year's last sequence number
+    prefix = f"CAF/{tenant.slug.upper()[:15]}/"  # as assessments.services.validation numbers
+    caf_team = dataset.caf_team
     for done in range(0, len(rows), BATCH // 5):
         batch = rows[done : done + BATCH // 5]
         first_assessment = _next_ids(Assessment, len(batch))
         first_version = _next_ids(AssessmentVersion, len(batch))
         consents, assessments, versions, sections = [], [], [], []
-        validations, queries, tasks = [], [], []
+        validations, queries, tasks, copies = [], [], [], []
         for offset, (case_id, state, child_id, given, assessor, agency, logged_at) in enumerate(
             batch
         ):
@@ -413,14 +424,11 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
             if a_state in ("submitted", "returned", "logged"):
                 day = min(completed + timedelta(days=rng.randrange(0, 28)), today)
                 submitted_at = min(_at(day, rng), now - timedelta(minutes=rng.randrange(1, 600)))
-            log_ref, logged_on, logged_by = "", None, None
+            logged_on = None
             if a_state == "logged":
-                reference_seq += 1
                 logged_on = min(submitted_at.date() + timedelta(days=rng.randrange(1, 15)), today)
-                log_ref = f"CAF/{logged_on.year}/{reference_seq:06d}"
-                logged_by = coordinator.pk
             assessments.append(
-                (
+                [
                     assessment_id,
                     tenant.pk,
                     case_id,
@@ -428,10 +436,10 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                     start,
                     assessor,
                     submitted_at.isoformat() if submitted_at else None,
-                    log_ref,
-                    logged_on,
-                    logged_by,
-                )
+                    "",  # the log reference, below
+                    None,  # the day it was logged, below
+                    None,  # who logged it, below
+                ]
             )
             conclusions = section_data(
                 "conclusions",
@@ -443,7 +451,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
             )
             family_name = f"{rng.choice(('Sarah', 'Amina', 'Joanna', 'Kelly'))} Parent"
             versions.append(
-                (
+                [
                     version_id,
                     assessment_id,
                     1,
@@ -462,7 +470,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                     completed,
                     "",
                     "",
-                )
+                ]
             )
             if framework_keys is None:
                 framework_keys = section_keys(AssessmentVersion(framework=framework))
@@ -489,6 +497,8 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                 )
             if a_state in ("submitted", "returned", "logged"):
                 rounds = ["pending"] if a_state == "submitted" else []
+                if a_state == "submitted" and rng.random() < RESUBMITTED_SHARE:
+                    rounds = ["returned", "pending"]
                 if a_state == "returned":
                     rounds = ["returned"]
                 if a_state == "logged":
@@ -517,7 +527,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                             decided_at.isoformat() if decided_at else None,
                         ]
                     )
-                    answered = a_state == "logged"
+                    answered = a_state != "returned"
                     for check, question in asked:
                         answer = ANSWERS[QUERIES.index((check, question))] if answered else ""
                         answered_at = decided_at + timedelta(days=2) if answered else None
@@ -547,8 +557,29 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                                 answered_at.isoformat() if answered else None,
                             ]
                         )
+                    if outcome == "logged":
+                        year = decided_at.year
+                        references[year] = references.get(year, 0) + 1
+                        assessments[-1][7:10] = [
+                            f"{prefix}{year}/{references[year]:05d}",
+                            decided_at.date(),
+                            coordinator.pk,
+                        ]
                     if decided_at:
                         at = min(decided_at + timedelta(days=3), now)
+                # The queue reads the latest submission.
+                assessments[-1][6] = validations[-1][3]
+                copies.append(
+                    (version_id, "caf_team", "CAF team", caf_team.pk, submitted_at.date(), assessor)
+                )
+            if signed:
+                copies.append(
+                    (version_id, "assessor", names[assessor], agency, completed, assessor)
+                )
+                if rng.random() < 0.95:
+                    copies.append((version_id, "family", family_name, None, completed, assessor))
+                else:
+                    versions[-1][17] = WITHHELD
         first_validation = _next_ids(Validation, len(validations)) if validations else 0
         first_task = _next_ids(Task, len(tasks)) if tasks else 0
         for query in queries:
@@ -653,6 +684,12 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
             ],
             [(first_task + n, *row) for n, row in enumerate(tasks)],
         )
+        _write(
+            Distribution,
+            ["version_id", "recipient", "recipient_name", "agency_id", "given_on",
+             "recorded_by_id", "recorded_at"],
+            [(*copy, _at(copy[4], rng).isoformat()) for copy in copies],
+        )  # fmt: skip
         _write(
             ValidationQuery,
             [
