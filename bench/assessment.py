@@ -364,9 +364,13 @@ def main() -> None:
             f"{waiting_counts(dataset):,} waiting for the CAF team"
         )
     results = {}
+    load_before = os.getloadavg()[0]
     for dataset in datasets:
         results[dataset.cases] = measure_size(dataset, args.repeats, args.realistic_queue)
-    print(f"\ntest client, {args.repeats} requests each after {WARM_UP} warm-up")
+    print(
+        f"\ntest client, {args.repeats} requests each after {WARM_UP} warm-up; load average "
+        f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores"
+    )
     print_results(datasets, results)
 
 
