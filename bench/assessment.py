@@ -94,45 +94,68 @@ def queue_page_size() -> int:
     return QUEUE_PAGE_SIZE
 
 
+class Statements:
+    """Each statement a request sends, timed to the microsecond: (SQL as written, with its
+    placeholders; milliseconds; SQL as sent)."""
+
+    def __init__(self):
+        self.run: list[tuple[str, float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            sent = getattr(context["cursor"].cursor, "query", None)  # psycopg2: as sent
+            sent = sent.decode() if isinstance(sent, bytes) else sql
+            self.run.append((sql, elapsed, sent))
+
+
 def timed_get(client, url: str):
-    """One GET: milliseconds, status and the queries it made (SQL, milliseconds)."""
+    """One GET: milliseconds, status, the number of queries as assertNumQueries counts them
+    (transaction statements included) and each statement timed."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    statements = Statements()
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(statements):
         started = time.perf_counter()
         response = client.get(url)
         elapsed = (time.perf_counter() - started) * 1000
-    queries = [(query["sql"], float(query["time"]) * 1000) for query in captured.captured_queries]
-    return elapsed, response.status_code, queries
+    return elapsed, response.status_code, len(captured.captured_queries), statements.run
 
 
 class Measure:
     def __init__(self):
         self.times: list[float] = []
         self.queries: list[int] = []
+        self.sql_times: list[float] = []
         self.statuses: dict[int, int] = {}
+        self.by_statement: dict[str, list[float]] = {}
         self.slowest: tuple[float, str] = (0.0, "")
         self.main_query: tuple[float, str] = (0.0, "")
 
-    def add(self, elapsed: float, status: int, queries: list[tuple[str, float]]) -> None:
+    def add(self, elapsed: float, status: int, count: int, statements) -> None:
         self.times.append(elapsed)
-        self.queries.append(len(queries))
+        self.queries.append(count)
+        self.sql_times.append(sum(ms for _, ms, _ in statements))
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        for sql, ms in queries:
+        for sql, ms, sent in statements:
+            self.by_statement.setdefault(" ".join(sql.split()), []).append(ms)
             if ms > self.slowest[0]:
-                self.slowest = (ms, sql)
+                self.slowest = (ms, sent)
             reads = sql.lstrip().upper().startswith("SELECT")
             if reads and ASSESSMENT_TABLE.search(sql) and ms > self.main_query[0]:
-                self.main_query = (ms, sql)
+                self.main_query = (ms, sent)
 
 
 def time_urls(client, urls: list[str], repeats: int) -> Measure:
     measure = Measure()
     for n in range(repeats + WARM_UP):
-        elapsed, status, queries = timed_get(client, urls[n % len(urls)])
+        elapsed, status, count, statements = timed_get(client, urls[n % len(urls)])
         if n >= WARM_UP:
-            measure.add(elapsed, status, queries)
+            measure.add(elapsed, status, count, statements)
     return measure
 
 
@@ -209,7 +232,8 @@ def pk_baseline(dataset, repeats: int) -> Measure:
         started = time.perf_counter()
         Case.objects.get(pk=pk)
         if n >= WARM_UP:
-            measure.add((time.perf_counter() - started) * 1000, 200, [("", 0)])
+            elapsed = (time.perf_counter() - started) * 1000
+            measure.add(elapsed, 200, 1, [("pk", elapsed, "pk")])
     return measure
 
 
@@ -280,22 +304,27 @@ def print_results(datasets, results: dict) -> None:
                 return key, measure
         return None, None
 
-    header = "".join(f"{f'{size:,} cases p50':>20}{'p95':>10}{'queries':>10}" for size in sizes)
+    header = "".join(
+        f"{f'{size:,} cases p50':>19}{'p95':>10}{'queries':>9}{'in SQL':>10}" for size in sizes
+    )
     print(f"\n{'user':<14}{'page':<26}{header}")
     for label in keys:
         row = f"{label[0]:<14}{label[1]:<26}"
         for size in sizes:
             _, measure = find(size, label)
             if measure is None:
-                row += f"{'-':>20}{'':>10}{'':>10}"
+                row += f"{'-':>19}{'':>10}{'':>9}{'':>10}"
                 continue
             low, high = min(measure.queries), max(measure.queries)
             counts = f"{low}" if low == high else f"{low}-{high}"
             row += (
-                f"{statistics.median(measure.times):>17.1f} ms"
-                f"{percentile(measure.times, 0.95):>7.1f} ms{counts:>10}"
+                f"{statistics.median(measure.times):>16.1f} ms"
+                f"{percentile(measure.times, 0.95):>7.1f} ms{counts:>9}"
+                f"{statistics.median(measure.sql_times):>7.1f} ms"
             )
         print(row)
+    print("(p50/p95: the whole request; queries: as assertNumQueries counts them, BEGIN/COMMIT")
+    print(" included; in SQL: median time spent in the database per request)")
     print("\nstatus codes (N waiting = the realistic queue, the rest decided and rolled back):")
     if any(
         set(measure.statuses) != {200}
@@ -316,6 +345,26 @@ def print_results(datasets, results: dict) -> None:
         if a and b:
             ratio = statistics.median(b.times) / statistics.median(a.times)
             print(f"  {label[0]:<14}{label[1]:<26}{ratio:5.1f}x")
+    print(
+        f"\nstatements whose median grew by more than 0.3 ms from {small:,} to {large:,} cases"
+        " (median ms at each size, times run):"
+    )
+    grew = []
+    for label in keys:
+        _, a = find(small, label)
+        _, b = find(large, label)
+        if not (a and b):
+            continue
+        for sql, times in b.by_statement.items():
+            before = statistics.median(a.by_statement.get(sql, [0.0]))
+            after = statistics.median(times)
+            if after - before > 0.3:
+                grew.append((after - before, label, before, after, len(times), sql))
+    for _, label, before, after, runs, sql in sorted(grew, reverse=True)[:12]:
+        name = f"{label[0]} {label[1]}"
+        print(f"  {name:<34}{before:7.2f} -> {after:7.2f} ms  x{runs:<4}{sql[:110]}")
+    if not grew:
+        print("  none")
     print("\nslowest single query of each page (ms, at each size):")
     for label in keys:
         for size in sizes:
