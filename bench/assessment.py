@@ -13,8 +13,8 @@ pages (second factor included), it times for each size:
   assessor's cases and, for the CAF coordinator, of any case with an assessment;
 - the CAF team's queue (``assessments:queue``), its first and its last page, with every
   submitted assessment waiting (about 12,500 at 200,000 cases: a stress test), and its first
-  page with a realistic few hundred waiting (the rest decided inside a transaction that is
-  rolled back);
+  page with a realistic few hundred waiting (the rest logged for the measure, vacuumed, and put
+  back afterwards);
 - ``Case.objects.get(pk=...)`` as the baseline;
 
 and prints the median and p95 time and the queries each request made, then EXPLAIN ANALYZE
@@ -142,7 +142,8 @@ class Measure:
         self.sql_times.append(sum(ms for _, ms, _ in statements))
         self.statuses[status] = self.statuses.get(status, 0) + 1
         for sql, ms, sent in statements:
-            self.by_statement.setdefault(" ".join(sql.split()), []).append(ms)
+            shape = re.sub(r"\d+", "N", " ".join(sql.split()))  # limits, savepoint names
+            self.by_statement.setdefault(shape, []).append(ms)
             if ms > self.slowest[0]:
                 self.slowest = (ms, sent)
             reads = sql.lstrip().upper().startswith("SELECT")
@@ -150,20 +151,35 @@ class Measure:
                 self.main_query = (ms, sent)
 
 
-def time_urls(client, urls: list[str], repeats: int) -> Measure:
-    measure = Measure()
+def time_interleaved(runs: list[tuple[object, list[str]]], repeats: int) -> list[Measure]:
+    """Each (client, urls) ``repeats`` times after a warm-up, the sizes taking turns request
+    by request, so that the load others put on the machine falls on both alike."""
+    measures = [Measure() for _ in runs]
     for n in range(repeats + WARM_UP):
-        elapsed, status, count, statements = timed_get(client, urls[n % len(urls)])
-        if n >= WARM_UP:
-            measure.add(elapsed, status, count, statements)
-    return measure
+        for (client, urls), measure in zip(runs, measures, strict=True):
+            elapsed, status, count, statements = timed_get(client, urls[n % len(urls)])
+            if n >= WARM_UP:
+                measure.add(elapsed, status, count, statements)
+    return measures
+
+
+QUEUE_TABLES = ("assessments_assessment", "assessments_validation", "cases_case")
+MARK = "BENCH/"  # the log reference of the submissions decided to shorten the queue
+
+
+def _vacuum() -> None:
+    """Settle the tables as autovacuum would, so that the measure sees no dead rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in QUEUE_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def shorten_queue(dataset, waiting: int) -> int:
-    """Leave only the ``waiting`` most recent submissions in the queue, the others decided as
-    the CAF team would have (inside the caller's transaction), and refresh the planner's
-    statistics for what is left. Returns how many wait."""
-    from django.db import connection
+    """Leave only the ``waiting`` most recent submissions in the queue, the others logged as
+    the CAF team would have (committed, marked, then vacuumed). Returns how many wait."""
+    from django.db import connection, transaction
 
     from assessments.models import Assessment
 
@@ -172,13 +188,13 @@ def shorten_queue(dataset, waiting: int) -> int:
         .order_by("-submitted_at", "-id")
         .values_list("pk", flat=True)[:waiting]
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
             WITH decided AS (
                 UPDATE assessments_assessment SET state = 'logged',
                        logged_on = (submitted_at AT TIME ZONE 'UTC')::date + 5,
-                       logged_reference = 'BENCH/' || id
+                       logged_reference = %s || id
                  WHERE tenant_id = %s AND state = 'submitted' AND NOT id = ANY(%s)
              RETURNING id, case_id
             ), validations AS (
@@ -187,11 +203,38 @@ def shorten_queue(dataset, waiting: int) -> int:
             )
             UPDATE cases_case c SET state = 'logged' FROM decided WHERE c.id = decided.case_id
             """,
-            [dataset.tenant.pk, keep],
+            [MARK, dataset.tenant.pk, keep],
         )
-        for table in ("assessments_assessment", "assessments_validation", "cases_case"):
-            cursor.execute(f"ANALYZE {table}")
+    _vacuum()
     return len(keep)
+
+
+def restore_queue(dataset) -> None:
+    """Put back in the queue what ``shorten_queue`` decided (also after an interrupted run)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH restored AS (
+                UPDATE assessments_assessment SET state = 'submitted', logged_on = NULL,
+                       logged_reference = ''
+                 WHERE tenant_id = %s AND logged_reference LIKE %s
+             RETURNING id, case_id
+            ), validations AS (
+                UPDATE assessments_validation v SET outcome = 'pending', decided_at = NULL
+                  FROM restored
+                 WHERE v.assessment_id = restored.id AND v.outcome = 'logged'
+                   AND v.decided_by_id IS NULL
+            )
+            UPDATE cases_case c SET state = 'submitted' FROM restored
+             WHERE c.id = restored.case_id
+            """,
+            [dataset.tenant.pk, MARK + "%"],
+        )
+        restored = cursor.rowcount
+    if restored:
+        _vacuum()
 
 
 def explain(sql: str) -> list[str]:
@@ -219,55 +262,75 @@ def reference_queue_sql(dataset) -> str:
         return cursor.cursor.mogrify(sql, params).decode()
 
 
-def pk_baseline(dataset, repeats: int) -> Measure:
+def pk_baselines(datasets, repeats: int) -> list[Measure]:
     from cases.models import Case
 
-    measure = Measure()
-    ids = list(
-        Case.objects.filter(tenant=dataset.tenant)
-        .order_by("?")
-        .values_list("pk", flat=True)[: repeats + WARM_UP]
-    )
-    for n, pk in enumerate(ids):
-        started = time.perf_counter()
-        Case.objects.get(pk=pk)
-        if n >= WARM_UP:
+    measures = [Measure() for _ in datasets]
+    ids = [
+        list(
+            Case.objects.filter(tenant=dataset.tenant)
+            .order_by("?")
+            .values_list("pk", flat=True)[: repeats + WARM_UP]
+        )
+        for dataset in datasets
+    ]
+    for n in range(repeats + WARM_UP):
+        for pks, measure in zip(ids, measures, strict=True):
+            started = time.perf_counter()
+            Case.objects.get(pk=pks[n % len(pks)])
             elapsed = (time.perf_counter() - started) * 1000
-            measure.add(elapsed, 200, 1, [("pk", elapsed, "pk")])
-    return measure
+            if n >= WARM_UP:
+                measure.add(elapsed, 200, 1, [("pk", elapsed, "pk")])
+    return measures
 
 
-def measure_size(dataset, repeats: int, realistic_queue: int) -> dict:
-    from django.db import transaction
+def measure(datasets, repeats: int, realistic_queue: int) -> dict:
+    """Every page at every size, the sizes in turn; then the queue shortened to a realistic
+    length at every size; the pk baseline last."""
     from django.urls import reverse
 
-    results: dict = {}
-    clients = {}
-    for role, page, user, urls in pages(dataset, repeats):
-        if not urls:
-            print(f"  ({dataset.cases:,} cases: no case for {role} / {page})")
-            continue
+    results: dict = {dataset.cases: {"pages": {}, "plans": {}} for dataset in datasets}
+    clients: dict = {}
+
+    def client(user):
         if user.pk not in clients:
             clients[user.pk] = signed_in_client(user)
-        results[(role, page)] = time_urls(clients[user.pk], urls, repeats)
-    queue = [reverse("assessments:queue")]
-    coordinator = clients[dataset.coordinator.pk]
-    with transaction.atomic():
-        waiting = shorten_queue(dataset, realistic_queue)
-        results[("coordinator", f"queue, {waiting} waiting")] = time_urls(
-            coordinator, queue, repeats
+        return clients[user.pk]
+
+    listed = [pages(dataset, repeats) for dataset in datasets]
+    for n, (role, page, _, _) in enumerate(listed[0]):
+        runs = [(dataset, of_size[n]) for dataset, of_size in zip(datasets, listed, strict=True)]
+        for dataset, (_, _, _, urls) in runs:
+            if not urls:
+                print(f"  ({dataset.cases:,} cases: no case for {role} / {page})")
+        runs = [(dataset, run) for dataset, run in runs if run[3]]
+        found = time_interleaved([(client(user), urls) for _, (_, _, user, urls) in runs], repeats)
+        for (dataset, _), result in zip(runs, found, strict=True):
+            results[dataset.cases]["pages"][(role, page)] = result
+    for dataset in datasets:
+        done = results[dataset.cases]
+        done["plans"]["all waiting, first page"] = explain_queue(
+            dataset, done["pages"][("coordinator", "queue")]
         )
-        plan_short = explain_queue(dataset, results[("coordinator", f"queue, {waiting} waiting")])
-        transaction.set_rollback(True)
-    results[("-", "PK lookup (baseline)")] = pk_baseline(dataset, repeats)
-    plans = {
-        "all waiting, first page": explain_queue(dataset, results[("coordinator", "queue")]),
-        "all waiting, last page": explain_queue(
-            dataset, results[("coordinator", "queue, last page")]
-        ),
-        f"{waiting} waiting, first page": plan_short,
-    }
-    return {"pages": results, "plans": plans}
+        done["plans"]["all waiting, last page"] = explain_queue(
+            dataset, done["pages"][("coordinator", "queue, last page")]
+        )
+    queue = [reverse("assessments:queue")]
+    try:
+        waiting = [shorten_queue(dataset, realistic_queue) for dataset in datasets]
+        found = time_interleaved(
+            [(client(dataset.coordinator), queue) for dataset in datasets], repeats
+        )
+        for dataset, count, result in zip(datasets, waiting, found, strict=True):
+            done = results[dataset.cases]
+            done["pages"][("coordinator", f"queue, {count} waiting")] = result
+            done["plans"][f"{count} waiting, first page"] = explain_queue(dataset, result)
+    finally:
+        for dataset in datasets:
+            restore_queue(dataset)
+    for dataset, result in zip(datasets, pk_baselines(datasets, repeats), strict=True):
+        results[dataset.cases]["pages"][("-", "PK lookup (baseline)")] = result
+    return results
 
 
 def explain_queue(dataset, measure: Measure) -> tuple[str, str, list[str]]:
@@ -325,7 +388,7 @@ def print_results(datasets, results: dict) -> None:
         print(row)
     print("(p50/p95: the whole request; queries: as assertNumQueries counts them, BEGIN/COMMIT")
     print(" included; in SQL: median time spent in the database per request)")
-    print("\nstatus codes (N waiting = the realistic queue, the rest decided and rolled back):")
+    print("\nstatus codes (N waiting = the realistic queue, the rest logged for the measure):")
     if any(
         set(measure.statuses) != {200}
         for size in sizes
@@ -346,7 +409,7 @@ def print_results(datasets, results: dict) -> None:
             ratio = statistics.median(b.times) / statistics.median(a.times)
             print(f"  {label[0]:<14}{label[1]:<26}{ratio:5.1f}x")
     print(
-        f"\nstatements whose median grew by more than 0.3 ms from {small:,} to {large:,} cases"
+        f"\nreads whose median more than doubled, by over 1 ms, from {small:,} to {large:,} cases"
         " (median ms at each size, times run):"
     )
     grew = []
@@ -356,9 +419,11 @@ def print_results(datasets, results: dict) -> None:
         if not (a and b):
             continue
         for sql, times in b.by_statement.items():
+            if not sql.startswith("SELECT"):  # writes wait on the disk others share
+                continue
             before = statistics.median(a.by_statement.get(sql, [0.0]))
             after = statistics.median(times)
-            if after - before > 0.3:
+            if after - before > 1 and after > 2 * before:
                 grew.append((after - before, label, before, after, len(times), sql))
     for _, label, before, after, runs, sql in sorted(grew, reverse=True)[:12]:
         name = f"{label[0]} {label[1]}"
@@ -406,16 +471,15 @@ def main() -> None:
         children, cases = (int(n) for n in spec.split(":"))
         dataset = build_dataset(children=children, cases=cases)
         summary = build_assessments(dataset)
+        restore_queue(dataset)  # in case an earlier run was interrupted
         datasets.append(dataset)
         print(
             f"tenant {dataset.tenant.slug}: {cases:,} cases, {summary.assessments:,} "
             f"assessments {summary.by_state}, {summary.sections:,} sections, "
             f"{waiting_counts(dataset):,} waiting for the CAF team"
         )
-    results = {}
     load_before = os.getloadavg()[0]
-    for dataset in datasets:
-        results[dataset.cases] = measure_size(dataset, args.repeats, args.realistic_queue)
+    results = measure(datasets, args.repeats, args.realistic_queue)
     print(
         f"\ntest client, {args.repeats} requests each after {WARM_UP} warm-up; load average "
         f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores"
