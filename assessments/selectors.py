@@ -29,7 +29,8 @@ def get_assessment_for_user(
         Assessment.objects.filter(case=case).select_related("case__child", "tenant").first()
     )
     if assessment is None:
-        raise Http404("No assessment.")
+        # The same answer as for a case that does not exist (the API shows the message).
+        raise Http404("No such case.")
     assessment.case = case
     return assessment
 

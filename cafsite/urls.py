@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments.api.contributions import ContributionViewSet
+from assessments.api.validation import AssessmentQueueViewSet
 from assessments.api.views import AssessmentViewSet
 from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
@@ -29,6 +30,7 @@ api_router.register("checks", CheckViewSet, basename="check")
 api_router.register("refusals", RefusalViewSet, basename="refusal")
 api_router.register("assessments", AssessmentViewSet, basename="assessment")
 api_router.register("contributions", ContributionViewSet, basename="contribution")
+api_router.register("assessment-queue", AssessmentQueueViewSet, basename="assessment-queue")
 
 urlpatterns = [
     path("", home, name="home"),

@@ -562,7 +562,8 @@ def test_every_operation_documents_its_errors_and_ids_are_bounded(world):
         for method, operation in methods.items():
             assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
             for parameter in operation.get("parameters", []):
-                if parameter["in"] == "path":
+                # Record ids are bounded; a named part of the path (a section) is an enum.
+                if parameter["in"] == "path" and "enum" not in parameter["schema"]:
                     assert parameter["schema"]["maximum"] == 2**63 - 1, (method, path)
 
 

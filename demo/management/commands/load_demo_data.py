@@ -22,6 +22,7 @@ from agencies.second_factor import APP_DEVICE_NAME, second_factor_required
 from agencies.services import agency_create, membership_add, staff_record_dbs_check
 from cases.models import Case, CaseState, Child, Ethnicity, Gender
 from cases.services import case_open, child_register
+from demo.assessments import load_assessment_examples
 from referrals.models import InvolvementKind, Tier34Involvement
 from referrals.services import tier34_involvement_record
 
@@ -293,6 +294,7 @@ class Command(BaseCommand):
                 platform,
             )
             self._register_examples(Tenant.objects.get(slug="northshire"))
+            load_assessment_examples(Tenant.objects.get(slug="northshire"))
             self._tenant(
                 "Westborough Borough Council",
                 "westborough",
