@@ -26,6 +26,8 @@ from assessments.framework import Section, SectionStatus
 from cafsite.uploads import random_path
 
 SUBMIT_WITHIN = timedelta(days=28)  # R-ASSESS-5
+# Version numbers are small integers in the database: nothing above is a version.
+LARGEST_VERSION_NUMBER = 2**15 - 1
 
 
 class Domain(models.Model):

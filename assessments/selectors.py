@@ -110,3 +110,20 @@ def submission_due(case) -> date | None:
     if not waiting or case.latest_completed_on is None:
         return None
     return case.latest_completed_on + SUBMIT_WITHIN
+
+
+def domain_elements(framework: list, key: str) -> list[dict]:
+    """The elements of a domain section on the element list a version was written on
+    (``version.framework``), tolerant of a list stored by an older form."""
+    for domain in framework or []:
+        if domain.get("code") == key:
+            return list(domain.get("elements") or [])
+    return []
+
+
+def section_title(framework: list, key: str) -> str:
+    """A section's title: a domain's as the version has it, otherwise the form's."""
+    for domain in framework or []:
+        if domain.get("code") == key:
+            return domain.get("title") or key
+    return str(Section(key).label) if key in Section.values else key

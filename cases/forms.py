@@ -165,3 +165,12 @@ class ChildMergeForm(GovukFormMixin, forms.Form):
     duplicate = forms.IntegerField(
         label="Duplicate record to merge into it (child number)", min_value=1
     )
+
+
+class ChildDetailsForm(NewChildForm):
+    """The register's details of a child on a case, corrected by those working on it."""
+
+    confirm_new_child = None
+
+    def child_details(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -15,7 +15,7 @@ from cafsite.validation import (
 from cases.identifiers import normalise_identifier
 from cases.matching import child_keys
 from cases.models import Case, Child, ChildNameKey
-from cases.permissions import agency_access_grant
+from cases.permissions import CHANGE, acting_agency_id, agency_access_grant, user_may
 
 
 class CaseError(CafError):
@@ -32,10 +32,8 @@ def _require_casework_member(by: User, agency: Agency) -> None:
         raise CaseError("Your enhanced DBS check is not on record, so you cannot work on cases.")
 
 
-def child_register(*, by: User, **fields) -> Child:
-    """Add a child to the acting user's tenant register; identifiers are normalised first."""
-    if by.tenant_id is None or not by.has_dbs_check:
-        raise CaseError("Only staff with a recorded DBS check can add children to the register.")
+def _clean_child_fields(fields: dict) -> dict:
+    """The register's rules for a child's details: names, dates, identifiers normalised."""
     names = ("given_name", "middle_names", "family_name", "other_names")
     require_names(CaseError, **{name: fields.get(name, "") for name in names})
     require("date_of_birth", validate_date_of_birth, fields.get("date_of_birth"), CaseError)
@@ -51,12 +49,72 @@ def child_register(*, by: User, **fields) -> Child:
     if fields.get("postcode"):
         postcode = fields["postcode"]
         fields["postcode"] = f"{postcode[:-3]} {postcode[-3:]}"
+    return fields
+
+
+def child_register(*, by: User, **fields) -> Child:
+    """Add a child to the acting user's tenant register; identifiers are normalised first."""
+    if by.tenant_id is None or not by.has_dbs_check:
+        raise CaseError("Only staff with a recorded DBS check can add children to the register.")
+    fields = _clean_child_fields(fields)
     with transaction.atomic(), acting_as(by):
         child = Child(tenant_id=by.tenant_id, **fields)
         child.full_clean()
         child.save()
         child_name_keys_refresh(child=child)
         return child
+
+
+CORRECTABLE_CHILD_FIELDS = (
+    "given_name",
+    "middle_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "gender",
+    "ethnicity",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "uprn",
+    "nhs_number",
+    "upn",
+)
+
+
+def child_details_correct(*, case: Case, by: User, **fields) -> Child:
+    """Correct the register's details of the child of ``case``, by someone who works on the
+    case (the assessor's agency or the CAF team): an assessment's identifying details come
+    from the register, and the CAF team's first check is that they are complete
+    (R-ASSESS-3, R-ASSESS-6). Only the fields given change; the change is audited and the
+    search keys follow the new names."""
+    if not user_may(by, case, CHANGE):
+        raise CaseError("Case not found.")
+    unknown = set(fields) - set(CORRECTABLE_CHILD_FIELDS)
+    if unknown:
+        raise CaseError(f"These are not register details: {', '.join(sorted(unknown))}.")
+    child = case.child
+    merged = {name: getattr(child, name) for name in CORRECTABLE_CHILD_FIELDS} | fields
+    merged = {k: ("" if v is None and k not in DATE_FIELDS else v) for k, v in merged.items()}
+    if not merged.get("date_of_birth") and not merged.get("expected_date_of_birth"):
+        raise CaseError(
+            "Enter a date of birth, or an expected date for an unborn child.",
+            field="date_of_birth",
+        )
+    merged = _clean_child_fields(merged)
+    with transaction.atomic(), acting_as(by, agency_id=acting_agency_id(by, case)):
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        for name, value in merged.items():
+            setattr(child, name, value)
+        child.full_clean()
+        child.save()
+        child_name_keys_refresh(child=child)
+        return child
+
+
+DATE_FIELDS = ("date_of_birth", "expected_date_of_birth")
 
 
 def child_name_key_rows(child: Child) -> list[ChildNameKey]:

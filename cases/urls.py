@@ -5,4 +5,5 @@ from cases import views
 app_name = "cases"
 urlpatterns = [
     path("<id:pk>/", views.case_detail, name="detail"),
+    path("<id:pk>/child/", views.child_details, name="child_details"),
 ]

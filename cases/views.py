@@ -1,11 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agencies.roles import in_caf_team
 from assessments.selectors import case_assessment_summary, submission_due, with_submission_due
 from audit.models import AccessAction
 from audit.services import access_log_record
+from cafsite.errors import CafError, add_error_to_form
+from cases.forms import ChildDetailsForm
 from cases.permissions import (
     CHANGE,
     case_access_record,
@@ -13,6 +17,7 @@ from cases.permissions import (
     get_case_for_user,
     user_may,
 )
+from cases.services import child_details_correct
 from consent.models import ConsentGrant
 from consent.selectors import (
     confidential_notes_for,
@@ -82,5 +87,37 @@ def case_detail(request, pk: int):
             "notes": confidential_notes_for(case, request.user),
             "assessment": case_assessment_summary(case),
             "in_caf_team": in_caf_team(request.user),
+        },
+    )
+
+
+@login_required
+def child_details(request, pk: int):
+    """Correct the child's register details from the case: errors beside the fields, nothing
+    typed lost (R-ASSESS-3: the assessment takes them from the register, not retyped)."""
+    case = get_case_for_user(request.user, pk, CHANGE, request=request)
+    form = ChildDetailsForm(request.POST or None, instance=case.child)
+    next_page = request.POST.get("next_page", request.GET.get("next", ""))
+    if request.method == "GET":
+        case_access_record(user=request.user, case=case, request=request, detail="child details")
+    if request.method == "POST" and form.is_valid():
+        try:
+            child_details_correct(case=case, by=request.user, **form.child_details())
+        except CafError as error:
+            add_error_to_form(form, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The child's details are corrected on the register.")
+            # Back to the assessment's task list when that is where the correction began.
+            back_to = "assessments:tasks" if next_page == "tasks" else "cases:detail"
+            return redirect(back_to, pk=case.pk)
+    return render(
+        request,
+        "cases/child_details.html",
+        {
+            "case": case,
+            "form": form,
+            "next_page": next_page,
         },
     )

@@ -13,8 +13,8 @@ from agencies.roles import in_caf_team, in_caf_team_as
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cafsite.errors import CafError, add_error_to_form
-from cafsite.uploads import CONTENT_TYPES, sniffed_extension
 from cafsite.validation import parse_id
+from cases.documents import stored_document_response
 from cases.permissions import CHANGE, case_access_record, get_case_for_user
 from consent import services
 from consent.forms import (
@@ -180,37 +180,17 @@ def consent_pdf(request, pk: int):
 
 
 def scan_response(request, case, consent_pk: int) -> FileResponse:
-    """The scan of a signed consent form of a case the caller may see, as a download that is
-    neither cached nor rendered by the browser; logged as an export (R-AUDIT-1). Anything
-    else is a 404, the same as for a case that does not exist."""
+    """The scan of a signed consent form of a case the caller may see (cases.documents)."""
     consent = Consent.objects.filter(case=case, pk=consent_pk).exclude(scan="").first()
     if consent is None:
         raise Http404("No scan on record.")
-    try:
-        handle = consent.scan.open("rb")
-    except FileNotFoundError:
-        raise Http404("No scan on record.") from None
-    # Judged by its content again: a file stored before uploads were checked is never served.
-    extension = sniffed_extension(handle)
-    if extension is None:
-        handle.close()
-        raise Http404("No scan on record.")
-    case_access_record(
-        user=request.user,
-        case=case,
+    return stored_document_response(
         request=request,
-        action=AccessAction.EXPORT,
+        case=case,
+        document=consent.scan,
+        filename_stem=f"{case.reference}-consent-{consent.pk}",
         detail=f"consent scan {consent.pk}",
     )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{case.reference}-consent-{consent.pk}.{extension}",
-        content_type=CONTENT_TYPES[extension],
-    )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

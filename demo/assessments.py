@@ -11,7 +11,6 @@ and the CAF team would, so that a newcomer can walk each one after ``bin/run``:
 
 from datetime import date, timedelta
 
-from assessments.services.sections import section_save
 from django.utils import timezone
 
 from agencies.models import Agency, Tenant, User
@@ -20,6 +19,7 @@ from assessments.models import Assessment, ValidationCheck
 from assessments.selectors import current_version, section_keys
 from assessments.services import assessment_begin
 from assessments.services.contributions import contribution_request
+from assessments.services.sections import section_save
 from assessments.services.sign_off import assessment_sign_off
 from assessments.services.validation import assessment_submit, assessment_validate
 from assessments.services.versions import version_create
@@ -78,7 +78,7 @@ EXAMPLES = [
         dict(
             given_name="Leo",
             family_name="Hughes",
-            date_of_birth=date(2010, 6, 30),
+            date_of_birth=date(2011, 6, 30),
             gender=Gender.MALE,
             ethnicity=Ethnicity.MWBC,
             address_line_1="17 Park View",

@@ -99,6 +99,9 @@ class Task(models.Model):
     )
     child = models.ForeignKey("cases.Child", on_delete=models.PROTECT, related_name="+")
     message = models.TextField(blank=True)
+    # Where in the service the task is done (a path, never case content): the worklist links
+    # there, so referrals need not know every app that asks for work.
+    link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 

@@ -26,6 +26,7 @@ def task_create(
     assigned_to: User | None = None,
     case=None,
     message: str = "",
+    link: str = "",
 ) -> Task:
     """Ask a person (or, with no named person, an agency) to act. Called inside the caller's
     transaction; the task carries no case content beyond the message written for it."""
@@ -42,6 +43,7 @@ def task_create(
             child=child,
             case=case,
             message=message,
+            link=link,
         )
         task.full_clean()
         task.save()

@@ -139,6 +139,7 @@ def manages(user: User, tenant_id: int | None) -> bool:
 # name -> (what the URL's id is, the rule, methods to try)
 ROUTES = {
     "cases:detail": ("case", sees, ["get"]),
+    "cases:child_details": ("case", changes, ["get", "post"]),
     "consent:pdf": ("case", sees_consent_copy, ["get"]),
     "consent:record": ("case", changes, ["get", "post"]),
     "consent:withdraw": ("case", changes, ["get", "post"]),

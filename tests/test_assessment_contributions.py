@@ -113,8 +113,10 @@ def test_a_contribution_from_request_to_the_section(world, shared, login):
     assert task.assigned_to == police and task.assigned_agency == world.a.police
     assert task.done_at is None and contribution.task == task
     assert "Anything from your visits?" in task.message
-    assert f"/contributions/{contribution.pk}/" in task.message
+    assert task.link == f"/contributions/{contribution.pk}/"
     assert world.a.case.child.family_name not in task.message
+    # The contributor's worklist links the task to where it is done.
+    assert f'href="{task.link}"' in login(police).get("/").content.decode()
 
     # The contributor sees their section only: its elements and prompts, nothing written.
     writer = login(police)

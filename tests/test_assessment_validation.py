@@ -446,6 +446,7 @@ def test_the_returned_for_correction_loop_ends_logged(world, login):
     # Resubmitting before answering is refused, and the answer typed is kept.
     assessor_client = login(assessor)
     url = f"/cases/{case.pk}/assessment/queries/"
+    assert task.link == url and f'href="{url}"' in assessor_client.get("/").content.decode()
     page = assessor_client.get(url).content.decode()
     assert "Which school year is Robin in?" in page
     refused = assessor_client.post(url, {"action": "resubmit"})

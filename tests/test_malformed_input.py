@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from assessments.models import LARGEST_VERSION_NUMBER
 from audit.models import AccessAction, AccessLogEntry
 from cases.models import Child
 from consent.models import Consent, ConsentRefusal
@@ -562,8 +563,11 @@ def test_every_operation_documents_its_errors_and_ids_are_bounded(world):
         for method, operation in methods.items():
             assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
             for parameter in operation.get("parameters", []):
-                # Record ids are bounded; a named part of the path (a section) is an enum.
-                if parameter["in"] == "path" and "enum" not in parameter["schema"]:
+                # Record ids are bounded; a named part of the path (a section) is an enum; a
+                # version number is a small integer.
+                if parameter["name"] == "number":
+                    assert parameter["schema"]["maximum"] == LARGEST_VERSION_NUMBER, path
+                elif parameter["in"] == "path" and "enum" not in parameter["schema"]:
                     assert parameter["schema"]["maximum"] == 2**63 - 1, (method, path)
 
 

@@ -12,13 +12,12 @@ from rest_framework.response import Response
 from agencies.models import User
 from assessments.framework import DOMAIN_SECTIONS, Section
 from assessments.models import Contribution
-from assessments.selectors import current_version, get_assessment_for_user
+from assessments.selectors import current_version, domain_elements, get_assessment_for_user
 from assessments.services.contributions import (
     TEXT_FIELDS,
     contribution_accept,
     contribution_request,
     contribution_submit,
-    domain_elements,
 )
 from assessments.views.contributions import contribution_for_contributor
 from cafsite.api import StrictCharField
@@ -102,7 +101,7 @@ class ContributionDetailSerializer(ContributionSerializer):
                 "prompt": element.get("prompt", ""),
                 "local_prompts": element.get("local_prompts", []),
             }
-            for element in domain_elements(contribution.version, contribution.key)
+            for element in domain_elements(contribution.version.framework, contribution.key)
         ]
 
     @extend_schema_field(FieldSerializer(many=True))

@@ -25,8 +25,10 @@ from assessments.framework import (
 from assessments.models import AssessmentSection, AssessmentState
 from assessments.selectors import (
     current_version,
+    domain_elements,
     get_assessment_for_user,
     section_keys,
+    section_title,
 )
 from assessments.services import assessment_begin
 from assessments.services.sections import (
@@ -35,11 +37,9 @@ from assessments.services.sections import (
     MAX_TEXT,
     SectionConflict,
     SectionInvalid,
-    domain_elements,
     section_draft_for,
     section_draft_save,
     section_save,
-    section_title,
 )
 from cafsite.api import StrictCharField
 from cafsite.validation import MAX_ID
@@ -174,7 +174,7 @@ def _section_data(version, key: str, data) -> dict:
     if key in FIXED:
         serializer = FIXED[key](data=data)
     else:
-        elements = [e["code"] for e in domain_elements(version, key)]
+        elements = [e["code"] for e in domain_elements(version.framework, key)]
         serializer = DomainData(data=data, elements=elements)
     if not serializer.is_valid():
         raise ValidationError({"data": serializer.errors})
@@ -265,7 +265,7 @@ SECTION_PARAMETER = OpenApiParameter(
 def _section_out(version, key, section, draft) -> dict:
     return {
         "section": key,
-        "title": section_title(version, key),
+        "title": section_title(version.framework, key),
         "status": section.status if section else SectionStatus.NOT_STARTED,
         "revision": section.revision if section else 0,
         "data": section.data if section else {},
@@ -306,7 +306,7 @@ def assessment_out(assessment, user) -> dict:
         "sections": [
             {
                 "section": key,
-                "title": section_title(version, key),
+                "title": section_title(version.framework, key),
                 # Saved status; a draft of one's own does not change what others see.
                 "status": saved[key].status if key in saved else SectionStatus.NOT_STARTED,
                 "revision": saved[key].revision if key in saved else 0,

@@ -9,7 +9,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies.models import Agency
-from assessments.models import AssessmentVersion, CopyRecipient, Distribution
+from assessments.models import (
+    LARGEST_VERSION_NUMBER,
+    AssessmentVersion,
+    CopyRecipient,
+    Distribution,
+)
 from assessments.selectors import current_version, get_assessment_for_user
 from assessments.services.sign_off import (
     LATER_RECIPIENTS,
@@ -22,8 +27,6 @@ from audit.models import AccessAction
 from cafsite.api import StrictCharField
 from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document
 from cases.permissions import CHANGE, case_access_record
-
-MAX_VERSION = 2**15 - 1
 
 
 class SignOffInSerializer(serializers.Serializer):
@@ -92,7 +95,7 @@ class TenantAgencyField(serializers.PrimaryKeyRelatedField):
 class DistributionInSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1,
-        max_value=MAX_VERSION,
+        max_value=LARGEST_VERSION_NUMBER,
         required=False,
         help_text="The version given; the latest signed-off version if left out.",
     )
@@ -132,12 +135,14 @@ class DistributionSerializer(serializers.ModelSerializer):
 
 
 class VersionQuerySerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, required=False)
+    version = serializers.IntegerField(
+        min_value=1, max_value=LARGEST_VERSION_NUMBER, required=False
+    )
 
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
-    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+    {"type": "integer", "minimum": 1, "maximum": LARGEST_VERSION_NUMBER},
     location=OpenApiParameter.QUERY,
     required=False,
     description="The version number; the current version if left out.",

@@ -2,13 +2,13 @@
 /api/assessments/<case id>/: the same services and access as the pages (404 for a case the
 caller may not see, or a version that does not exist)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from assessments.api.contributions import ContributionActions
-from assessments.models import AssessmentVersion
+from assessments.models import LARGEST_VERSION_NUMBER, AssessmentVersion
 from assessments.selectors import current_version, get_assessment_for_user, versions_of
 from assessments.services import version_is_editable
 from assessments.services.versions import (
@@ -19,6 +19,13 @@ from assessments.services.versions import (
 )
 from assessments.views.versions import diff_chunks, version_of
 from cases.permissions import CHANGE, case_access_record
+
+VERSION_NUMBER = OpenApiParameter(
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": LARGEST_VERSION_NUMBER},
+    location=OpenApiParameter.PATH,
+    description="The version number.",
+)
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -143,7 +150,7 @@ class VersionActions(ContributionActions):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=None, responses={200: VersionSerializer})
+    @extend_schema(request=None, responses={200: VersionSerializer}, parameters=[VERSION_NUMBER])
     @action(detail=True, methods=["get"], url_path="versions/<int:number>", url_name="version")
     def version(self, request, pk=None, number=None):
         assessment = get_assessment_for_user(request.user, pk, request=request)
@@ -156,7 +163,7 @@ class VersionActions(ContributionActions):
         )
         return Response(VersionSerializer(version, context=self._versions_context(assessment)).data)
 
-    @extend_schema(request=None, responses={200: ComparisonSerializer})
+    @extend_schema(request=None, responses={200: ComparisonSerializer}, parameters=[VERSION_NUMBER])
     @action(
         detail=True,
         methods=["get"],

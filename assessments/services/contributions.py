@@ -8,6 +8,7 @@ A contribution is open to its contributor only while their agency's consent gran
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import CASEWORK_ROLES, Agency, Membership, User
@@ -25,7 +26,7 @@ from assessments.models import (
     Contribution,
     ContributionState,
 )
-from assessments.selectors import section_keys
+from assessments.selectors import domain_elements, section_keys
 from assessments.services import (
     AssessmentError,
     acting,
@@ -162,14 +163,6 @@ def _clean_text(value, *, limit: int) -> tuple[str, str | None]:
     return value, None
 
 
-def domain_elements(version: AssessmentVersion, key: str) -> list[dict]:
-    """The elements of a domain section as the version was written on them."""
-    for domain in version.framework or []:
-        if domain.get("code") == key:
-            return list(domain.get("elements") or [])
-    return []
-
-
 def contribution_data_clean(
     version: AssessmentVersion, key: str, data
 ) -> tuple[dict, dict[str, str]]:
@@ -185,7 +178,7 @@ def contribution_data_clean(
     clean: dict = {}
     errors: dict[str, str] = {}
     if key in DOMAIN_SECTIONS:
-        codes = {element.get("code") for element in domain_elements(version, key)}
+        codes = {element.get("code") for element in domain_elements(version.framework, key)}
         for code, entry in data.items():
             if code not in codes:
                 errors[str(code)[:60]] = "This element is not part of the section."
@@ -296,7 +289,6 @@ def contribution_request(
             )
             contribution.full_clean(exclude=["data", "task"])
             contribution.save()
-            link = f"/contributions/{contribution.pk}/"
             try:
                 task = task_create(
                     kind=TaskKind.CONTRIBUTION,
@@ -306,7 +298,8 @@ def contribution_request(
                     assigned_to=contributor,
                     child=case.child,
                     case=case,
-                    message=f"{message}\n\nOpen the request: {link}" if message else link,
+                    message=message,
+                    link=reverse("assessments:contribution", args=[contribution.pk]),
                 )
             except CafError as error:
                 raise AssessmentError(error.message, field="contributor") from error

@@ -24,7 +24,7 @@ from assessments.framework import (
     StatementKind,
 )
 from assessments.models import AssessmentSection, AssessmentVersion, SectionDraft
-from assessments.selectors import section_keys
+from assessments.selectors import domain_elements, section_keys
 from assessments.services import (
     AssessmentError,
     acting,
@@ -92,21 +92,6 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def domain_elements(version: AssessmentVersion, key: str) -> list[dict]:
-    """The elements of a domain section as the version was written on them."""
-    for domain in version.framework:
-        if domain["code"] == key:
-            return domain["elements"]
-    return []
-
-
-def section_title(version: AssessmentVersion, key: str) -> str:
-    for domain in version.framework:
-        if domain["code"] == key:
-            return domain["title"]
-    return Section(key).label if key in Section.values else key
-
-
 def section_normalise(version: AssessmentVersion, key: str, data: Any) -> dict:
     """``data`` in the section's stored shape: known keys only, text as text, nothing typed
     dropped (an answer outside the choices is kept, for the rules to refuse)."""
@@ -139,7 +124,7 @@ def section_normalise(version: AssessmentVersion, key: str, data: Any) -> dict:
             "summary": _text(data.get("summary")),
         }
     result = {}
-    for element in domain_elements(version, key):
+    for element in domain_elements(version.framework, key):
         given = data.get(element["code"])
         if not isinstance(given, dict):
             continue
@@ -236,7 +221,7 @@ def section_problems(
         required("summary", data["summary"], "Enter a summary of the assessment.")
         long("summary", data["summary"])
     else:
-        for element in domain_elements(version, key):
+        for element in domain_elements(version.framework, key):
             code, title = element["code"], element["title"]
             entry = data.get(code, {"finding": "", "statements": []})
             finding = entry["finding"]

@@ -14,14 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, User
-from assessments.framework import OPTIONAL_SECTIONS, Section, SectionStatus
+from assessments.framework import OPTIONAL_SECTIONS, SectionStatus
 from assessments.models import (
     AssessmentState,
     AssessmentVersion,
     CopyRecipient,
     Distribution,
 )
-from assessments.selectors import section_keys
+from assessments.selectors import section_keys, section_title
 from assessments.services import (
     AssessmentError,
     acting,
@@ -45,16 +45,6 @@ def _birth(case: Case) -> dict:
     return {"born": case.child.date_of_birth, "expected": case.child.expected_date_of_birth}
 
 
-def _section_title(key: str, version: AssessmentVersion) -> str:
-    for domain in version.framework:
-        if domain.get("code") == key:
-            return domain.get("title") or key
-    try:
-        return Section(key).label
-    except ValueError:
-        return key
-
-
 def incomplete_sections(version: AssessmentVersion) -> list[str]:
     """The titles of the sections a sign-off still needs, in task-list order: every section
     of the version except the optional checklist (R-ASSESS-8) must be saved as completed."""
@@ -62,7 +52,7 @@ def incomplete_sections(version: AssessmentVersion) -> list[str]:
         version.sections.filter(status=SectionStatus.COMPLETED).values_list("key", flat=True)
     )
     return [
-        _section_title(key, version)
+        section_title(version.framework, key)
         for key in section_keys(version)
         if key not in OPTIONAL_SECTIONS and key not in completed
     ]

@@ -7,6 +7,7 @@ CAF is first logged, never after.
 """
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role, Tenant, User
@@ -256,6 +257,7 @@ def _return(
             child=case.child,
             case=case,
             message=QUERY_TASK_MESSAGE,
+            link=reverse("assessments:queries", args=[case.pk]),
         )
         query = ValidationQuery(
             validation=validation, check_code=check, question=question, task=task

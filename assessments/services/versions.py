@@ -32,6 +32,7 @@ from assessments.models import (
     ContributionState,
     VersionReason,
 )
+from assessments.selectors import domain_elements, section_title
 from assessments.services import (
     AssessmentError,
     acting,
@@ -196,13 +197,6 @@ def _statement_line(statement: dict, names: dict[int, str]) -> str:
     return line
 
 
-def _domain_elements(framework: list, key: str) -> list[dict]:
-    for domain in framework or []:
-        if domain.get("code") == key:
-            return _list(domain.get("elements"))
-    return []
-
-
 def _element_prompt(element: dict) -> str:
     prompts = [_text(element.get("prompt"))] + [_text(p) for p in element.get("local_prompts", [])]
     return " ".join(p for p in prompts if p)
@@ -281,16 +275,6 @@ def _views_rows(data: dict) -> list[Row]:
     ]
 
 
-def _section_title(key: str, framework: list) -> str:
-    for domain in framework or []:
-        if domain.get("code") == key:
-            return domain.get("title", key)
-    try:
-        return str(Section(key).label)
-    except ValueError:
-        return key
-
-
 def section_rows(
     key: str,
     data,
@@ -302,7 +286,7 @@ def section_rows(
     """What a section says, row by row, read against the element list ``framework``."""
     data, names, agencies = _mapping(data), names or {}, agencies or {}
     if key in DOMAIN_SECTIONS:
-        return _domain_rows(_domain_elements(framework, key), data, names)
+        return _domain_rows(domain_elements(framework, key), data, names)
     if key == Section.ABOUT:
         return _about_rows(data, agencies)
     if key == Section.CHECKLIST:
@@ -347,7 +331,7 @@ def version_sections(version: AssessmentVersion) -> list[SectionView]:
         views.append(
             SectionView(
                 key=str(key),
-                title=_section_title(key, version.framework),
+                title=section_title(version.framework, key),
                 status=section.status if section else SectionStatus.NOT_STARTED,
                 rows=section_rows(
                     key,

@@ -10,7 +10,13 @@ from django.shortcuts import redirect, render
 from agencies.models import User
 from assessments.framework import DOMAIN_SECTIONS, Nature, StatementKind
 from assessments.models import AssessmentSection, Contribution, ContributionState
-from assessments.selectors import current_version, get_assessment_for_user, section_keys
+from assessments.selectors import (
+    current_version,
+    domain_elements,
+    get_assessment_for_user,
+    section_keys,
+    section_title,
+)
 from assessments.services import AssessmentError, version_is_editable
 from assessments.services.contributions import (
     TEXT_FIELDS,
@@ -19,7 +25,6 @@ from assessments.services.contributions import (
     contribution_submit,
     contribution_withdraw,
     contributor_may_open,
-    domain_elements,
     eligible_contributors,
 )
 from assessments.services.contributions import (
@@ -101,7 +106,7 @@ def contribution_request(request, pk: int, section: str):
         {
             "case": assessment.case,
             "form": form,
-            "section_title": _section_title_only(version, section),
+            "section_title": section_title(version.framework, section),
             "section": section,
             "people": people,
             "asked": asked,
@@ -144,7 +149,7 @@ def writing_context(contribution: Contribution) -> dict:
     return {
         "case": version.assessment.case,
         "contribution": contribution,
-        "section_title": _section_title_only(version, key),
+        "section_title": section_title(version.framework, key),
         "is_domain": key in DOMAIN_SECTIONS,
         "kinds": StatementKind.choices,
         "natures": Nature.choices,
@@ -152,16 +157,9 @@ def writing_context(contribution: Contribution) -> dict:
     }
 
 
-def _section_title_only(version, key: str) -> str:
-    for domain in version.framework or []:
-        if domain.get("code") == key:
-            return domain.get("title", key)
-    return str(dict(Contribution._meta.get_field("key").choices).get(key, key))
-
-
 def _elements_for_form(contribution: Contribution, data: dict, errors: dict) -> list[dict]:
     elements = []
-    for element in domain_elements(contribution.version, contribution.key):
+    for element in domain_elements(contribution.version.framework, contribution.key):
         code = element.get("code")
         written = (data.get(code) or {}).get("statements", [])
         count = min(len(written) + SPARE_STATEMENTS, MAX_STATEMENTS)
@@ -197,7 +195,7 @@ def _posted_data(contribution: Contribution, post) -> dict:
     """The contribution as posted, in the section's shape, every row kept as typed."""
     if contribution.key in DOMAIN_SECTIONS:
         data = {}
-        for element in domain_elements(contribution.version, contribution.key):
+        for element in domain_elements(contribution.version.framework, contribution.key):
             code = element.get("code")
             statements = []
             for index in range(MAX_STATEMENTS):
@@ -353,7 +351,7 @@ def contribution_review(request, pk: int, contribution_pk: int):
             "case": assessment.case,
             "contribution": contribution,
             "form": form,
-            "section_title": _section_title_only(version, contribution.key),
+            "section_title": section_title(version.framework, contribution.key),
             "offered": section_rows(contribution.key, _offered(contribution), version.framework),
             "is_domain": contribution.key in DOMAIN_SECTIONS,
             "current_rows": section_rows(

@@ -40,9 +40,11 @@ from assessments.models import (
 )
 from assessments.selectors import (
     current_version,
+    domain_elements,
     get_assessment_for_user,
     section_keys,
     section_statuses,
+    section_title,
     versions_of,
 )
 from assessments.services import AssessmentError, version_is_editable
@@ -51,13 +53,11 @@ from assessments.services.sections import (
     MAX_STATEMENTS,
     SectionConflict,
     SectionInvalid,
-    domain_elements,
     section_draft_for,
     section_draft_save,
     section_normalise,
     section_problems,
     section_save,
-    section_title,
 )
 from cases.permissions import CHANGE, VIEW, case_access_record, get_case_for_user, user_may
 
@@ -201,7 +201,7 @@ def _data_from_post(version, key: str, post) -> dict:
             code, index, field = match.group(1), int(match.group(2)), match.group(3)
             statements.setdefault(code, {}).setdefault(index, {})[field] = post.get(name, "")
     data = {}
-    for element in domain_elements(version, key):
+    for element in domain_elements(version.framework, key):
         code = element["code"]
         rows = statements.get(code, {})
         data[code] = {
@@ -369,7 +369,7 @@ def _fields(version, key: str, data: dict, errors: dict, extra_rows: dict) -> di
             ]
         }
     elements = []
-    for element in domain_elements(version, key):
+    for element in domain_elements(version.framework, key):
         code = element["code"]
         entry = data.get(code) or {}
         statements = list(entry.get("statements", []))
@@ -518,7 +518,7 @@ def section_summary(version, key: str, data: dict, users: dict[int, str]) -> lis
         )
         row("Summary", data["summary"], "summary")
     else:
-        for element in domain_elements(version, key):
+        for element in domain_elements(version.framework, key):
             entry = data.get(element["code"], {"finding": "", "statements": []})
             statements = [
                 {
@@ -551,7 +551,7 @@ def _summaries(version, saved: dict) -> list[dict]:
     return [
         {
             "key": key,
-            "title": section_title(version, key),
+            "title": section_title(version.framework, key),
             "section": saved.get(key),
             "rows": section_summary(version, key, saved[key].data, users) if key in saved else [],
         }
@@ -562,7 +562,7 @@ def _summaries(version, saved: dict) -> list[dict]:
 def _missing_for_sign_off(version, statuses: dict) -> list[dict]:
     """Required sections not yet completed: all but the optional checklist (R-ASSESS-8)."""
     return [
-        {"key": key, "title": section_title(version, key)}
+        {"key": key, "title": section_title(version.framework, key)}
         for key, status in statuses.items()
         if key not in OPTIONAL_SECTIONS and status != SectionStatus.COMPLETED
     ]
@@ -667,11 +667,15 @@ def task_list(request, pk: int):
             "version": version,
             "editable": version_is_editable(version),
             "tasks": [
-                {"key": key, "title": section_title(version, key), "status": statuses[key]}
+                {
+                    "key": key,
+                    "title": section_title(version.framework, key),
+                    "status": statuses[key],
+                }
                 for key in section_keys(version)
             ],
             "domains": [
-                {"key": key, "title": section_title(version, key)}
+                {"key": key, "title": section_title(version.framework, key)}
                 for key in section_keys(version)
                 if key in domain_codes
             ],
@@ -718,7 +722,7 @@ def _render_section(request, assessment, version, key, data, revision, errors, *
         "assessment": assessment,
         "version": version,
         "key": key,
-        "title": section_title(version, key),
+        "title": section_title(version.framework, key),
         "fields": _fields(version, key, data, errors, extra.pop("extra_rows", {})),
         "errors": errors,
         "error_list": _error_list(errors),
@@ -832,7 +836,7 @@ def section_edit(request, pk: int, section: str):
             )
         messages.success(
             request,
-            f"Your changes to ‘{section_title(version, section)}’ are saved as a draft. "
+            f"Your changes to ‘{section_title(version.framework, section)}’ are saved as a draft. "
             "Nobody else sees them until you save the section.",
         )
         return redirect("assessments:tasks", pk=case.pk)
@@ -883,7 +887,7 @@ def section_edit(request, pk: int, section: str):
         return _render_section(
             request, assessment, version, section, data, revision, errors, completed=completed
         )
-    messages.success(request, f"‘{section_title(version, section)}’ is saved.")
+    messages.success(request, f"‘{section_title(version.framework, section)}’ is saved.")
     if section == Section.CONCLUSIONS and saved.data.get("level_of_need") == LEVEL_4:
         messages.warning(request, LEVEL_4_WARNING)
     return redirect("assessments:tasks", pk=case.pk)

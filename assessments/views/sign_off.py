@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -34,8 +34,9 @@ from assessments.services.sign_off import (
 from audit.models import AccessAction
 from cafsite.errors import CafError, add_error_to_form
 from cafsite.forms import GovukFormMixin
-from cafsite.uploads import CONTENT_TYPES, UploadError, checked_document, sniffed_extension
+from cafsite.uploads import UploadError, checked_document
 from cafsite.validation import parse_id
+from cases.documents import stored_document_response
 from cases.permissions import CHANGE, case_access_record
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -95,7 +96,7 @@ class SignOffForm(GovukFormMixin, forms.Form):
     family_copy_withheld_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Why giving the family a copy could put the child at risk",
+        label="If the family is not given a copy: why giving it could put the child at risk",
         help_text="This reason is recorded.",
     )
 
@@ -217,33 +218,14 @@ def signature_response(request, assessment: Assessment, version: AssessmentVersi
     """The scan of the signed page of ``version``, as a download that is neither cached nor
     rendered by the browser; logged as an export. None stored is a 404, as for a case that
     does not exist."""
-    if not version.signature_scan:
-        raise Http404("No scan on record.")
-    try:
-        handle = version.signature_scan.open("rb")
-    except FileNotFoundError:
-        raise Http404("No scan on record.") from None
-    extension = sniffed_extension(handle)
-    if extension is None:
-        handle.close()
-        raise Http404("No scan on record.")
     case = assessment.case
-    case_access_record(
-        user=request.user,
-        case=case,
+    return stored_document_response(
         request=request,
-        action=AccessAction.EXPORT,
+        case=case,
+        document=version.signature_scan,
+        filename_stem=f"{case.reference}-signatures-v{version.number}",
         detail=f"assessment signature scan, version {version.number}",
     )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{case.reference}-signatures-v{version.number}.{extension}",
-        content_type=CONTENT_TYPES[extension],
-    )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

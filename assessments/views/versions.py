@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from assessments.diff import DELETE, EQUAL, INSERT, joined
-from assessments.models import VersionReason
+from assessments.models import LARGEST_VERSION_NUMBER, VersionReason
 from assessments.selectors import current_version, get_assessment_for_user, versions_of
 from assessments.services import AssessmentError, version_is_editable
 from assessments.services import versions as services
@@ -24,7 +24,6 @@ from cafsite.forms import GovukFormMixin
 from cases.permissions import CHANGE, case_access_record
 
 # A version number beyond a small integer names no version (and must not reach the database).
-LARGEST_NUMBER = 32767
 
 
 class NewVersionForm(GovukFormMixin, forms.Form):
@@ -38,7 +37,7 @@ class NewVersionForm(GovukFormMixin, forms.Form):
 
 def version_of(assessment, number: int):
     """Version ``number`` of ``assessment``, or 404 (as for a case that does not exist)."""
-    if not 0 < number <= LARGEST_NUMBER:
+    if not 0 < number <= LARGEST_VERSION_NUMBER:
         raise Http404("No such version.")
     version = assessment.versions.filter(number=number).select_related("created_by").first()
     if version is None:
