@@ -542,6 +542,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                                 case_id,
                                 child_id,
                                 "The CAF team has a query about your assessment.",
+                                f"/cases/{case_id}/assessment/queries/",
                                 decided_at.isoformat(),
                                 answered_at.isoformat() if answered else None,
                             )
@@ -679,6 +680,7 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                 "case_id",
                 "child_id",
                 "message",
+                "link",
                 "created_at",
                 "done_at",
             ],
