@@ -3,6 +3,26 @@ Table 1, seed 004 §4), as loaded by migration 0002. Kept here so that a test ca
 database with the form, never imported by code that renders an assessment (a version renders
 with the list it was written on)."""
 
+
+def load(domain_model, element_model) -> None:
+    """Create the national form's rows that are missing (the migration's models, or the
+    real ones)."""
+    for domain_position, (code, title, elements) in enumerate(DOMAINS, start=1):
+        domain, _ = domain_model.objects.get_or_create(
+            code=code, defaults={"title": title, "position": domain_position}
+        )
+        for position, (element_code, element_title, prompt) in enumerate(elements, start=1):
+            element_model.objects.get_or_create(
+                code=element_code,
+                defaults={
+                    "domain": domain,
+                    "title": element_title,
+                    "prompt": prompt,
+                    "position": position,
+                },
+            )
+
+
 DOMAINS = [
     (
         "development",

@@ -337,6 +337,8 @@ class SectionActions:
         case = get_case_for_user(request.user, pk, CHANGE, request=request)
         assessment = assessment_begin(case=case, by=request.user)
         assessment = get_assessment_for_user(request.user, case.pk, VIEW, request=request)
+        # One already begun comes back with what is written in it: a read like any other.
+        case_access_record(user=request.user, case=case, request=request, detail="assessment (API)")
         return Response(assessment_out(assessment, request.user))
 
     def _section_target(self, request, pk, section):
@@ -384,6 +386,13 @@ class SectionActions:
                 )
             except SectionConflict as conflict:
                 theirs = conflict.theirs
+                # The answer shows what someone else saved: a read of the section.
+                case_access_record(
+                    user=request.user,
+                    case=assessment.case,
+                    request=request,
+                    detail=f"assessment section {section} (API, conflict)",
+                )
                 return Response(
                     {
                         "detail": conflict.message,

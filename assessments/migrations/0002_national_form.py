@@ -2,20 +2,11 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from assessments.national_form import DOMAINS
+    from assessments.national_form import load as load_national_form
 
-    Domain = apps.get_model("assessments", "Domain")
-    Element = apps.get_model("assessments", "Element")
-    for domain_position, (code, title, elements) in enumerate(DOMAINS, start=1):
-        domain = Domain.objects.create(code=code, title=title, position=domain_position)
-        for position, (element_code, element_title, prompt) in enumerate(elements, start=1):
-            Element.objects.create(
-                domain=domain,
-                code=element_code,
-                title=element_title,
-                prompt=prompt,
-                position=position,
-            )
+    load_national_form(
+        apps.get_model("assessments", "Domain"), apps.get_model("assessments", "Element")
+    )
 
 
 def unload(apps, schema_editor):

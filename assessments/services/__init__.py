@@ -60,6 +60,34 @@ def version_is_editable(version: AssessmentVersion) -> bool:
     return version.completed_on is None or assessment.state == AssessmentState.RETURNED
 
 
+def signatures_withdraw(version: AssessmentVersion) -> None:
+    """A version returned for correction that changes is no longer what the family signed:
+    its sign-off is withdrawn, so it must be signed again before it is resubmitted
+    (R-ASSESS-4). Called inside the caller's transaction, on the locked version."""
+    if version.completed_on is None:
+        return
+    version.completed_on = None
+    version.signed_off_by = None
+    version.assessor_signed_name = ""
+    version.assessor_signed_on = None
+    version.family_signed_name = ""
+    version.family_signed_relationship = ""
+    version.family_signed_on = None
+    version.signature_scan = ""
+    version.save(
+        update_fields=[
+            "completed_on",
+            "signed_off_by",
+            "assessor_signed_name",
+            "assessor_signed_on",
+            "family_signed_name",
+            "family_signed_relationship",
+            "family_signed_on",
+            "signature_scan",
+        ]
+    )
+
+
 def framework_snapshot(tenant_id: int) -> list[dict]:
     """The domains, elements and prompts (national, then the tenant's own) of today, as a
     version is to keep them."""

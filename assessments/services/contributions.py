@@ -32,6 +32,7 @@ from assessments.services import (
     acting,
     lock,
     require_case_worker,
+    signatures_withdraw,
     version_is_editable,
 )
 from audit.context import acting_as
@@ -405,8 +406,17 @@ def contribution_accept(*, contribution: Contribution, by: User) -> Contribution
             raise AssessmentError(
                 "This version is signed off and can no longer change: withdraw the request."
             )
+        # Consent decides whose words the CAF holds: an agency whose grant has ended since it
+        # wrote cannot have them added (R-CONSENT-5).
+        if not agency_may_contribute(assessment.case, contribution.agency):
+            raise AssessmentError(
+                "The family's consent no longer covers sharing with "
+                f"{contribution.agency.name}: this contribution cannot be accepted. "
+                "Withdraw the request."
+            )
         now = timezone.now()
         with acting(by, assessment.case):
+            signatures_withdraw(version)
             section = (
                 AssessmentSection.objects.select_for_update()
                 .filter(version=version, key=contribution.key)

@@ -30,6 +30,7 @@ from assessments.services import (
     acting,
     lock,
     require_case_worker,
+    signatures_withdraw,
     version_is_editable,
 )
 
@@ -262,20 +263,22 @@ def section_problems(
 
 
 def _attribute(version: AssessmentVersion, key: str, data: dict, stored: dict, by: User) -> None:
-    """Who wrote each statement: kept as it was for statements already in the section (the
-    assessor's, or a contributor's accepted text, R-REF-3); anything else is ``by``'s. An
-    attribution cannot be made up by the input."""
+    """Who wrote each statement: kept as it was for a statement already in the section word
+    for word (the assessor's, or a contributor's accepted text, R-REF-3); a new or changed
+    statement is ``by``'s. An attribution cannot be made up by the input, nor carried over to
+    other words."""
     if key not in {domain["code"] for domain in version.framework}:
         return
     known = {
-        (statement.get("by"), statement.get("contribution"))
+        (statement.get("by"), statement.get("contribution"), statement.get("text"))
         for entry in stored.values()
         if isinstance(entry, dict)
         for statement in entry.get("statements", [])
     }
     for entry in data.values():
         for statement in entry["statements"]:
-            if (statement["by"], statement["contribution"]) not in known:
+            said = (statement["by"], statement["contribution"], statement["text"])
+            if said not in known:
                 statement["by"], statement["contribution"] = by.pk, None
 
 
@@ -309,7 +312,8 @@ def section_draft_save(
 ) -> SectionDraft:
     """Keep ``by``'s unsaved work on a section, without any check of what it says: "Save and
     come back later", the autosave, and text posted after a session ended. One draft per
-    person and section; the section itself is unchanged."""
+    person and section; the section itself is unchanged. A draft identical to what its author
+    has since saved is not kept (it is returned, unstored)."""
     case = version.assessment.case
     require_case_worker(case, by)
     _require_section(version, key)
@@ -317,6 +321,24 @@ def section_draft_save(
     with transaction.atomic():
         version.assessment = lock(version.assessment)
         _require_editable(version)
+        saved = AssessmentSection.objects.filter(version=version, key=key).first()
+        if (
+            saved is not None
+            and saved.revision > base_revision
+            and saved.saved_by_id == by.pk
+            and saved.data == data
+        ):
+            # An autosave that arrives after its author's own save of the same text: keeping
+            # it would later look like someone else's change. Nothing is unsaved.
+            SectionDraft.objects.filter(version=version, key=key, author=by).delete()
+            return SectionDraft(
+                version=version,
+                key=key,
+                author=by,
+                data=data,
+                base_revision=saved.revision,
+                saved_at=saved.saved_at,
+            )
         return _draft_store(
             version=version, key=key, data=data, base_revision=max(base_revision, 0), by=by
         )
@@ -366,6 +388,7 @@ def section_save(
                 raise SectionInvalid(problems)
             _attribute(version, key, data, section.data if section else {}, by)
             with acting(by, assessment.case):
+                signatures_withdraw(version)
                 if section is None:
                     section = AssessmentSection(version=version, key=key)
                 section.data = data

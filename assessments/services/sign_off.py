@@ -20,6 +20,7 @@ from assessments.models import (
     AssessmentVersion,
     CopyRecipient,
     Distribution,
+    SectionDraft,
 )
 from assessments.selectors import section_keys, section_title
 from assessments.services import (
@@ -72,6 +73,19 @@ def _require_signable(version: AssessmentVersion) -> None:
     if missing:
         raise AssessmentError(
             "Complete these sections before signing off: " + "; ".join(missing) + "."
+        )
+    # Nothing typed is lost: unsaved work on this version would be stranded by signing it.
+    drafts = SectionDraft.objects.filter(version=version).select_related("author")
+    if drafts:
+        unsaved = [
+            f"{draft.author.get_full_name() or draft.author.username} "
+            f"({section_title(version.framework, draft.key)})"
+            for draft in drafts
+        ]
+        raise AssessmentError(
+            "There are unsaved changes to this version: "
+            + "; ".join(unsaved)
+            + ". Each needs saving (or the section saving again over it) before sign-off."
         )
 
 
@@ -188,8 +202,11 @@ def assessment_sign_off(
                 fields.append("signature_scan")
             version.full_clean()
             version.save(update_fields=fields)
-            assessment.state = AssessmentState.SIGNED
-            assessment.save(update_fields=["state"])
+            # Signed again after a return for correction, it stays returned: its resubmission
+            # carries the answers to the CAF team's queries.
+            if assessment.state != AssessmentState.RETURNED:
+                assessment.state = AssessmentState.SIGNED
+                assessment.save(update_fields=["state"])
             if case.assessment_completed_on is None:
                 # The episode's completion date, which the case page and reports show.
                 case.assessment_completed_on = today

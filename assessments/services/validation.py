@@ -6,6 +6,7 @@ tasks for the assessor) or the log entry. The case follows the assessment's stat
 CAF is first logged, never after.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,8 @@ from assessments.models import (
     AssessmentSection,
     AssessmentState,
     AssessmentVersion,
+    Contribution,
+    ContributionState,
     CopyRecipient,
     Distribution,
     Validation,
@@ -26,6 +29,7 @@ from assessments.models import (
     ValidationQuery,
 )
 from assessments.services import AssessmentError, acting, latest_version, lock, require_case_worker
+from audit.models import ChangeLogEntry
 from cases.models import Case, CaseState
 from referrals.models import TaskKind
 from referrals.services import task_create
@@ -84,13 +88,16 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Validation:
             raise AssessmentError("The CAF team has already logged this assessment.")
         if not version.is_signed_off:
             raise AssessmentError("Sign off the assessment before submitting it to the CAF team.")
-        if assessment.state == AssessmentState.RETURNED:
-            returned = last_decided(assessment)
-            if returned is not None and returned.queries.filter(answered_at__isnull=True).exists():
-                raise AssessmentError(
-                    "Answer every query from the CAF team before submitting again.",
-                    field="queries",
-                )
+        returned = last_decided(assessment)
+        if (
+            returned is not None
+            and returned.outcome == ValidationOutcome.RETURNED
+            and returned.queries.filter(answered_at__isnull=True).exists()
+        ):
+            raise AssessmentError(
+                "Answer every query from the CAF team before submitting again.",
+                field="queries",
+            )
         now = timezone.now()
         with acting(by, case):
             validation = Validation(assessment=assessment, version=version, submitted_by=by)
@@ -123,12 +130,39 @@ def _caf_team_copy(version: AssessmentVersion, by: User) -> None:
 
 
 def authors_of(assessment: Assessment, version: AssessmentVersion) -> set[int]:
-    """Who wrote the assessment: the case's assessor, whoever signed this version off, and
-    anyone who saved a section of it."""
-    saved_by = AssessmentSection.objects.filter(version__assessment=assessment).values_list(
-        "saved_by_id", flat=True
+    """Everyone who had a hand in the assessment, in any version: who began it and is its
+    assessor, who signed any version off, everyone who ever saved a section (from the change
+    log, not only the last saver), everyone a statement is attributed to, whoever answered
+    the CAF team's queries or submitted it, and contributors whose text was accepted. None of
+    them may validate it (R-ASSESS-6)."""
+    sections = AssessmentSection.objects.filter(version__assessment=assessment)
+    ids = {assessment.case.assessor_id, assessment.started_by_id}
+    ids |= set(assessment.versions.values_list("signed_off_by_id", flat=True))
+    ids |= set(sections.values_list("saved_by_id", flat=True))
+    ids |= set(
+        ChangeLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(AssessmentSection),
+            object_id__in=sections.values_list("pk", flat=True),
+            case_id=assessment.case_id,
+        ).values_list("actor_id", flat=True)
     )
-    ids = {assessment.case.assessor_id, version.signed_off_by_id, *saved_by}
+    for data in sections.values_list("data", flat=True):
+        for entry in (data or {}).values() if isinstance(data, dict) else ():
+            statements = entry.get("statements") if isinstance(entry, dict) else None
+            for statement in statements if isinstance(statements, list) else ():
+                if isinstance(statement, dict) and isinstance(statement.get("by"), int):
+                    ids.add(statement["by"])
+    ids |= set(
+        ValidationQuery.objects.filter(validation__assessment=assessment).values_list(
+            "answered_by_id", flat=True
+        )
+    )
+    ids |= set(assessment.validations.values_list("submitted_by_id", flat=True))
+    ids |= set(
+        Contribution.objects.filter(
+            version__assessment=assessment, state=ContributionState.ACCEPTED
+        ).values_list("contributor_id", flat=True)
+    )
     return {pk for pk in ids if pk is not None}
 
 

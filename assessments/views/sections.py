@@ -122,14 +122,18 @@ def keeps_text_of_signed_out(view):
 
 
 def _take_unsaved(request) -> dict | None:
-    """What was posted to this page while signed out, taken out of the session before
-    anything else: whoever may not change the case gets a 404 and the text is not kept for
-    them."""
+    """What its author posted to this page while signed out, taken out of the session. Text
+    another person typed stays kept for them (someone else signing in on a shared computer
+    first must not destroy it) and is never shown to anyone else."""
     kept = request.session.get(UNSAVED_KEY)
     if not kept or request.path not in kept:
         return None
+    entry = kept[request.path]
+    author = (entry.get("fields", {}).get("author") or [""])[0]
+    if author and str(author) != str(request.user.pk):
+        return None
     kept = dict(kept)
-    entry = kept.pop(request.path)
+    kept.pop(request.path)
     request.session[UNSAVED_KEY] = kept
     return entry
 

@@ -310,7 +310,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name for a choice set used by several fields.
-    "ENUM_NAME_OVERRIDES": {"ConsentGiverEnum": "consent.models.ConsentGiver"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentGiverEnum": "consent.models.ConsentGiver",
+        "SectionEnum": "assessments.framework.Section",
+        "AssessmentStateEnum": "assessments.models.AssessmentState",
+        "ContributionStateEnum": "assessments.models.ContributionState",
+        "CaseStateEnum": "cases.models.CaseState",
+        "VersionReasonEnum": "assessments.models.VersionReason",
+    },
     # The <id:...> converter's range (cafsite.validation.MAX_ID: PostgreSQL's bigint).
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "POSTPROCESSING_HOOKS": [

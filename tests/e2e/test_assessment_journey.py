@@ -13,7 +13,10 @@ from cases.models import CaseState
 from tests.factories import PASSWORD, current_code
 from tests.test_consent import record
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _sign_in(page, base, user, *, code=False):
@@ -39,6 +42,8 @@ def _save_completed(page, checked_pages, axe_violations):
     checked_pages.append(page.url)
     page.get_by_label("Yes, I’ve completed this section").check()
     page.get_by_role("button", name="Save and continue").click()
+    # Saved, the page goes back to the task list.
+    page.wait_for_url("**/assessment/tasks/")
     page.get_by_text("is saved").first.wait_for()
 
 

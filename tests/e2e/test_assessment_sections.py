@@ -10,7 +10,10 @@ from assessments.services import assessment_begin
 from tests.factories import PASSWORD
 from tests.test_consent import record
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_autosave_and_the_section_pages(live_server, world, page, axe_violations):
