@@ -17,7 +17,6 @@ from agencies.roles import caf_team_of
 from assessments.framework import DOMAIN_SECTIONS, Finding, SectionStatus
 from assessments.models import (
     COMPUTED_CHECKS,
-    SUBMIT_WITHIN,
     Assessment,
     AssessmentSection,
     AssessmentState,
@@ -32,6 +31,7 @@ from cases.models import Case, Ethnicity, Gender
 from consent.models import Consent, ShareScope
 from consent.selectors import current_consent
 from consent.services import consent_covers
+from deadlines.rules import submission_due
 
 # The checks only the coordinator can answer: they tick them, with a note.
 COORDINATOR_CHECKS = tuple(check for check in ValidationCheck if check not in COMPUTED_CHECKS)
@@ -285,7 +285,7 @@ def queue_row(assessment: Assessment, today: date | None = None) -> QueueRow:
     today = today or timezone.localdate()
     submitted = timezone.localtime(assessment.submitted_at)
     first = assessment.first_submitted_at or assessment.submitted_at
-    submit_by = assessment.completed_on + SUBMIT_WITHIN if assessment.completed_on else None
+    submit_by = submission_due(assessment.completed_on) if assessment.completed_on else None
     return QueueRow(
         assessment=assessment,
         submitted_at=submitted,

@@ -17,15 +17,15 @@ section.
   [PriorityGroup], "summary": str}
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import models
 from django.db.models import Q
 
 from assessments.framework import Section, SectionStatus
 from cafsite.uploads import random_path
+from deadlines.rules import submission_due
 
-SUBMIT_WITHIN = timedelta(days=28)  # R-ASSESS-5
 # Version numbers are small integers in the database: nothing above is a version.
 LARGEST_VERSION_NUMBER = 2**15 - 1
 
@@ -189,7 +189,7 @@ class AssessmentVersion(models.Model):
     @property
     def submit_by(self) -> date | None:
         """The last day to submit to the CAF team (R-ASSESS-5)."""
-        return self.completed_on + SUBMIT_WITHIN if self.completed_on else None
+        return submission_due(self.completed_on) if self.completed_on else None
 
 
 class AssessmentSection(models.Model):

@@ -116,6 +116,7 @@ def assessment_pdf_context(
         "assessment": assessment,
         "version": version,
         "is_draft": not version.is_signed_off,
+        "draft_mark": "" if version.is_signed_off else "DRAFT – not signed off",
         "completing_agency": completing,
         "present": str(about.get("present") or "").strip(),
         "reason": str(about.get("reason") or "").strip(),

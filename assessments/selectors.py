@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from assessments.framework import DOMAIN_SECTIONS, Section, SectionStatus
 from assessments.models import (
-    SUBMIT_WITHIN,
     Assessment,
     AssessmentSection,
     AssessmentState,
@@ -17,6 +16,7 @@ from assessments.models import (
     SectionDraft,
 )
 from cases.permissions import VIEW, get_case_for_user
+from deadlines import rules
 
 
 def get_assessment_for_user(
@@ -109,7 +109,7 @@ def submission_due(case) -> date | None:
     waiting = case.assessment_state in (AssessmentState.SIGNED, AssessmentState.RETURNED)
     if not waiting or case.latest_completed_on is None:
         return None
-    return case.latest_completed_on + SUBMIT_WITHIN
+    return rules.submission_due(case.latest_completed_on)
 
 
 def domain_elements(framework: list, key: str) -> list[dict]:

@@ -19,10 +19,17 @@ def navigation(request) -> dict:
     caf_team = user.has_dbs_check and any(
         kind == AgencyKind.CAF_TEAM and role in CASEWORK_ROLES for kind, role in roles
     )
+    audits = may_search_audit(user)
     return {
         "show_start_link": casework and user.has_dbs_check,
         "show_checks_link": caf_team,
         "show_validation_link": caf_team,
         "show_refusals_link": caf_team,
-        "show_audit_link": may_search_audit(user),
+        "show_audit_link": audits,
+        # The log of scheduled jobs (monitoring.views.may_see_runs).
+        "show_runs_link": caf_team or audits,
+        # The dry run of retention, with links on to legal holds and the periods (R-RET-1).
+        "show_retention_link": caf_team,
+        # Forum dates, for everyone who nominates cases (the pages check it themselves).
+        "show_forums_link": casework and user.has_dbs_check,
     }

@@ -12,6 +12,9 @@ class CasesConfig(AppConfig):
 
         auditlog.register(models.Child)
         auditlog.register(models.Case)
+        auditlog.register(models.PlanAction)
+        auditlog.register(models.PlanActionNote)
+        auditlog.register(models.TeamMembership)
         auditlog.register(models.CafCheck)
         auditlog.register(models.CaseUserObjectPermission)
         auditlog.register(models.CaseGroupObjectPermission)

@@ -29,10 +29,11 @@ from cafsite.validation import (
 )
 from cases.identifiers import normalise_identifier
 from cases.matching import ChildQuery, Match, Strength
-from cases.models import REOPEN_WITHIN, CafCheck, Case, CaseState, CheckOutcome, Child
+from cases.models import CafCheck, Case, CaseState, CheckOutcome, Child
 from cases.permissions import LARGEST_ID, agency_sees_case, casework_access
 from cases.register import register_matches
 from cases.services import case_open, child_name_keys_refresh, child_register
+from deadlines import rules
 from referrals.models import SafeguardingReferral, TaskKind, Tier34Involvement
 from referrals.services import task_create
 
@@ -238,9 +239,10 @@ def _decide(check: CafCheck, outcome: CheckOutcome, *, child=None, case=None, no
 
 
 def _agency_of(contact: User, case: Case) -> Agency:
-    """The agency a case's contact works for: the assessor's agency until a lead is agreed."""
-    if case.lead_professional_id:
-        return contact.memberships.exclude(role=Role.TENANT_ADMIN).first().agency
+    """The agency a case's contact works for in this case: the lead's agency (R-LP-1), the
+    assessor's agency until a lead is agreed."""
+    if case.lead_professional_id and case.lead_agency_id:
+        return case.lead_agency
     return case.assessor_agency
 
 
@@ -358,25 +360,30 @@ def check_reopen(*, check: CafCheck, by: User, child: Child) -> Case:
     the lead professional (or assessor) is asked to record the family's consent again.
     """
     from consent.services import reopening_agency_admit  # consent builds on cases
+    from delivery.services.closure import case_reopen_record  # delivery builds on cases
 
     with _deciding(check, by):
         _matched_child(check, child)
         case = _latest_case(child)
+        if case is not None:
+            # The case page reopens under the case's lock: the second of two sees the first.
+            case = Case.objects.select_for_update().get(pk=case.pk)
         if case is None or case.state != CaseState.CLOSED or case.closed_on is None:
             raise CheckError("This child has no closed CAF to reopen.", field="child")
         today = timezone.localdate()
-        if case.closed_on + REOPEN_WITHIN < today:
+        if rules.reopen_until(case.closed_on) < today:
             raise CheckError(
                 "This CAF closed more than 6 months ago: start a new episode instead.",
                 field="child",
             )
         admitted = reopening_agency_admit(case=case, agency=check.agency, by=by)
         with _filed_under(check, case):
-            case.state = CaseState.DELIVERY
-            case.reopened_on = today
-            case.closed_on = None
-            case.full_clean()
-            case.save(update_fields=["state", "reopened_on", "closed_on", "updated_at"])
+            case_reopen_record(
+                case=case,
+                by=by,
+                reason=f"Reopened through the register check by {check.agency}.",
+                today=today,
+            )
             if not admitted:
                 contact = case.contact
                 task_create(
@@ -402,7 +409,7 @@ def check_new_episode(*, check: CafCheck, by: User, child: Child) -> Case:
         previous = _latest_case(child)
         if previous is None or previous.is_open:
             raise CheckError("A new episode follows a closed CAF.", field="child")
-        if previous.state == CaseState.CLOSED and previous.closed_on + REOPEN_WITHIN >= (
+        if previous.state == CaseState.CLOSED and rules.reopen_until(previous.closed_on) >= (
             timezone.localdate()
         ):
             raise CheckError(

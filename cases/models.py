@@ -2,13 +2,13 @@
 
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.identifiers import validate_nhs_number, validate_upn
+from deadlines import rules
 
 
 class Gender(models.TextChoices):
@@ -160,9 +160,6 @@ class ChildNameKey(models.Model):
         return self.key
 
 
-REOPEN_WITHIN = relativedelta(months=6)  # R-CHECK-4
-
-
 class CaseState(models.TextChoices):
     # The lifecycle in DOMAIN.md; transitions are services of their own, in later issues.
     INTENTION_LOGGED = "intention_logged", "Intention logged"
@@ -188,6 +185,7 @@ class Case(models.Model):
     assessor_agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="cases_assessed"
     )
+    # One lead at a time, set only when the practitioner accepts (R-LP-1, delivery.lead).
     lead_professional = models.ForeignKey(
         "agencies.User",
         on_delete=models.PROTECT,
@@ -195,6 +193,12 @@ class Case(models.Model):
         blank=True,
         related_name="cases_led",
     )
+    lead_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lead_since = models.DateField(null=True, blank=True)
+    # Step-down from social care (R-CLOSE-2): the statutory case this CAF continues.
+    stepped_down_from = models.CharField("social care case reference", max_length=100, blank=True)
     # A new episode for a child whose earlier CAF closed long ago links to it (R-CHECK-4).
     previous_episode = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="later_episodes"
@@ -208,6 +212,8 @@ class Case(models.Model):
     submitted_on = models.DateField(null=True, blank=True)
     logged_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # Archived a year after closure (R-RET-1, retention.services): read-only, CAF team only.
+    archived_on = models.DateField(null=True, blank=True)
     reopened_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -224,6 +230,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "state"], name="case_tenant_state"),
+            # The daily retention run finds closed and archived CAFs by their closure date.
+            models.Index(fields=["state", "closed_on"], name="case_state_closed_on"),
             models.Index(fields=["assessor", "-intention_logged_at"], name="case_assessor_recent"),
             # Lists of visible cases are read newest first, a page at a time (keyset).
             models.Index(
@@ -250,7 +258,7 @@ class Case(models.Model):
         """The last day this closed CAF can be reopened without a new assessment (R-CHECK-4)."""
         if self.state != CaseState.CLOSED or self.closed_on is None:
             return None
-        return self.closed_on + REOPEN_WITHIN
+        return rules.reopen_until(self.closed_on)
 
     @property
     def can_reopen(self) -> bool:
@@ -319,6 +327,165 @@ class CafCheck(models.Model):
     @property
     def searched_name(self) -> str:
         return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+
+class PlanActionStatus(models.TextChoices):
+    # R-PLAN-2: an action owned by another agency waits for that agency to accept it.
+    REQUESTED = "requested", "Requested (waiting for the agency to accept)"
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_DONE = "not_done", "Not done"
+    DECLINED = "declined", "Declined by the agency"
+
+
+class SupportingFamiliesOutcome(models.TextChoices):
+    # The ten headline outcomes of the Supporting Families framework (R-REPORT-2).
+    EDUCATION = "education", "Getting a good education"
+    EARLY_YEARS = "early_years", "Good early years development"
+    HEALTH = "health", "Improved mental and physical health"
+    SUBSTANCE_USE = "substance_use", "Promoting recovery and reducing harm from substance use"
+    RELATIONSHIPS = "relationships", "Improved family relationships"
+    SAFE_FROM_ABUSE = "safe_from_abuse", "Children safe from abuse and exploitation"
+    CRIME = "crime", "Crime prevention and tackling crime"
+    DOMESTIC_ABUSE = "domestic_abuse", "Safe from domestic abuse"
+    HOUSING = "housing", "Secure housing"
+    FINANCES = "finances", "Financial stability"
+
+
+class PlanAction(models.Model):
+    """One action of a case's action plan (R-PLAN-1): the need it meets, the outcome sought,
+    who does what by when. Agreed at a TAC meeting or a forum; the plan is every action of
+    the case."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plan_actions")
+    need = models.TextField(help_text="The need, with the strengths alongside it.")
+    strengths = models.TextField(blank=True, help_text="What is going well, alongside the need.")
+    # Codes of SupportingFamiliesOutcome the need maps to, for the returns (R-REPORT-2).
+    supporting_families_outcomes = models.JSONField(default=list, blank=True)
+    outcome = models.TextField(
+        blank=True, help_text="What will be different, and how we will know."
+    )
+    action = models.TextField("what will be done")
+    # Who: an agency (and, within it, a named practitioner) or a family member.
+    owner_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_user = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_family_member = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField("by when")
+    status = models.CharField(
+        max_length=20, choices=PlanActionStatus.choices, default=PlanActionStatus.NOT_STARTED
+    )
+    # Why an action was not done, or why its agency declined it.
+    status_reason = models.TextField(blank=True)
+    agreed_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    agreed_at = models.DateTimeField(auto_now_add=True)
+    # A requested action becomes a promise only when its agency accepts it (R-PLAN-2).
+    accepted_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # A completed action carried into a later plan can be dropped from it (003 guide 16);
+    # it stays on record.
+    dropped_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_agency__isnull=False) | ~Q(owner_family_member=""),
+                name="plan_action_has_owner",
+                violation_error_message="Say who will do it: an agency or a family member.",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=True) | Q(owner_agency__isnull=False),
+                name="plan_action_practitioner_has_agency",
+                violation_error_message="A named practitioner acts for an agency.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "due_on"], name="plan_action_case_due"),
+            # Overdue actions in their owner's worklist.
+            models.Index(fields=["owner_user", "status", "due_on"], name="plan_action_owner_due"),
+            models.Index(
+                fields=["owner_agency", "status", "due_on"], name="plan_action_agency_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action[:60]} (by {self.due_on:%d/%m/%Y})"
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "case_id": self.case_id}
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_family_member:
+            return self.owner_family_member
+        if self.owner_user_id:
+            return f"{self.owner_user} ({self.owner_agency})"
+        return str(self.owner_agency)
+
+
+class TeamJoinReason(models.TextChoices):
+    JOIN_REQUEST = "join_request", "Asked to join and was accepted"
+    LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+    SERVICE_REQUEST = "service_request", "Accepted a request for service"
+
+
+class TeamMembership(models.Model):
+    """An agency working on a case as part of the team around the child. Consent lets an
+    agency see a case; joining the team lets its staff work on it (R-CHECK-3, R-LP-1), and
+    only while the family's consent covers the agency."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="team")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=TeamJoinReason.choices)
+    added_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "agency"],
+                condition=Q(left_at__isnull=True),
+                name="team_membership_once",
+                violation_error_message="This agency is already in the team.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} in the team"
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "case_id": self.case_id}
+
+
+class PlanActionNote(models.Model):
+    """A progress note on an action, by whoever works on it."""
+
+    tenant = models.ForeignKey("agencies.Tenant", on_delete=models.PROTECT, related_name="+")
+    action = models.ForeignKey(PlanAction, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField()
+    written_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["written_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Progress note by {self.written_by} on {self.written_at:%d/%m/%Y}"
+
+    def get_additional_data(self) -> dict:
+        return {"tenant_id": self.tenant_id, "case_id": self.action.case_id}
 
 
 # django-guardian's direct foreign-key permission tables: indexed joins on Case, not the

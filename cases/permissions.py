@@ -98,15 +98,38 @@ def cases_for_user(user, perm: str = VIEW) -> QuerySet[Case]:
     """Every case ``user`` may see (or act on, with ``perm``), within their own tenant.
 
     The tenant's CAF team sees every case of the tenant, archived ones included; anyone else
-    sees the cases their agencies hold a grant on, while they are not archived (R-RET-1).
+    sees the cases their agencies hold a grant on, while they are not archived. An archived
+    case is read-only: nobody, the CAF team included, holds CHANGE on it (R-RET-1).
     """
     access = casework_access(user)
     if access is None:
         return Case.objects.none()
     cases = Case.objects.filter(tenant_id=access.tenant_id)
     if access.caf_team:
-        return cases
+        return cases if perm == VIEW else cases.exclude(state=CaseState.ARCHIVED)
     return cases.exclude(state=CaseState.ARCHIVED).filter(_granted(access, perm))
+
+
+def with_visible_case(user, queryset: QuerySet, case_field: str = "case", perm: str = VIEW):
+    """Rows of another model (nominations, plan actions, tasks...) whose case ``user`` may
+    see, answered as ``cases_for_user`` answers: a tenant filter for the CAF team, an EXISTS
+    on the permission table on the row's own case column for anyone else, never a list of
+    every visible case."""
+    access = casework_access(user)
+    if access is None:
+        return queryset.none()
+    rows = queryset.filter(**{f"{case_field}__tenant_id": access.tenant_id})
+    if access.caf_team:
+        # Archived cases are read-only for the CAF team too (R-RET-1).
+        return (
+            rows if perm == VIEW else rows.exclude(**{f"{case_field}__state": CaseState.ARCHIVED})
+        )
+    granted = CaseGroupObjectPermission.objects.filter(
+        content_object_id=OuterRef(f"{case_field}_id"),
+        group_id__in=access.group_ids,
+        permission_id=access.permission_ids[perm],
+    )
+    return rows.exclude(**{f"{case_field}__state": CaseState.ARCHIVED}).filter(Exists(granted))
 
 
 def user_may(user, case: Case, perm: str) -> bool:

@@ -13,9 +13,10 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Max, Prefetch, Q, Sum, Value
+from django.db.models import Count, Max, Prefetch, Q, Sum, Value
 from django.utils import timezone
 
+from agencies.models import Agency, AgencyKind
 from cases.matching import (
     ChildQuery,
     ChildRecord,
@@ -27,7 +28,7 @@ from cases.matching import (
     pair_key,
     rank,
 )
-from cases.models import Case, Child, ChildNameKey
+from cases.models import Case, CaseState, Child, ChildNameKey
 from cases.permissions import cases_for_user
 
 # The database ranks candidates by how many name sounds they share with the search, and only
@@ -177,19 +178,38 @@ class RegisterResult:
     latest_case: Case | None
     can_open_case: bool
     involvements: list = field(default_factory=list)
+    # Whom to ask about an archived CAF: the tenant's CAF team, its only keeper (R-RET-1).
+    caf_team: Agency | None = None
+
+    @property
+    def archived(self) -> bool:
+        """The latest CAF is archived: the searcher learns only that one existed."""
+        return self.latest_case is not None and self.latest_case.state == CaseState.ARCHIVED
+
+    @property
+    def risk_flagged(self) -> bool:
+        """The latest CAF closed because the family did not engage, and is still closed."""
+        return bool(
+            self.latest_case and not self.archived and getattr(self.latest_case, "risk_flags", 0)
+        )
 
     @property
     def contact(self):
-        return self.latest_case.contact if self.latest_case else None
+        """The person to call; none for an archived CAF, whose contact is the CAF team."""
+        if self.latest_case is None or self.archived:
+            return None
+        return self.latest_case.contact
 
     @property
     def contact_agency(self):
         case = self.latest_case
         if case is None:
             return None
-        if case.lead_professional_id:
-            memberships = list(case.lead_professional.memberships.all())
-            return memberships[0].agency if memberships else case.assessor_agency
+        if self.archived:
+            return self.caf_team
+        # The agency the lead acts for in this case (R-LP-1), not merely one they belong to.
+        if case.lead_professional_id and case.lead_agency_id:
+            return case.lead_agency
         return case.assessor_agency
 
 
@@ -200,8 +220,17 @@ def register_results(*, user, matches: list[Match]) -> list[RegisterResult]:
         return []
     ids = [m.record.pk for m in matches]
     latest_first = (
-        Case.objects.select_related("assessor", "assessor_agency", "lead_professional")
-        .prefetch_related("lead_professional__memberships__agency")
+        Case.objects.select_related(
+            "assessor", "assessor_agency", "lead_professional", "lead_agency"
+        )
+        # A standing closure for non-engagement flags risk (R-CLOSE-1): by the reverse
+        # relation, so cases does not import the delivery app that closes cases.
+        .annotate(
+            risk_flags=Count(
+                "closures",
+                filter=Q(closures__risk_flag=True, closures__reopened_on__isnull=True),
+            )
+        )
         .order_by("-intention_logged_at", "-id")
     )
     children = {
@@ -211,8 +240,19 @@ def register_results(*, user, matches: list[Match]) -> list[RegisterResult]:
             "tier34_involvements__keyworker_agency",
         )
     }
-    case_ids = [c.pk for child in children.values() for c in child.cases.all()[:1]]
-    visible = set(cases_for_user(user).filter(pk__in=case_ids).values_list("pk", flat=True))
+    latest_cases = [c for child in children.values() for c in child.cases.all()[:1]]
+    visible = set(
+        cases_for_user(user)
+        .filter(pk__in=[c.pk for c in latest_cases])
+        .values_list("pk", flat=True)
+    )
+    # Looked up only when an archived CAF is shown: the CAF team is its contact (R-RET-1).
+    archived_in = next((c.tenant_id for c in latest_cases if c.state == CaseState.ARCHIVED), None)
+    caf_team = (
+        Agency.objects.filter(tenant_id=archived_in, kind=AgencyKind.CAF_TEAM).first()
+        if archived_in
+        else None
+    )
     results = []
     for match in matches:
         child = children[match.record.pk]
@@ -225,6 +265,7 @@ def register_results(*, user, matches: list[Match]) -> list[RegisterResult]:
                 latest_case=latest,
                 can_open_case=latest is not None and latest.pk in visible,
                 involvements=[i for i in child.tier34_involvements.all() if i.ended_on is None],
+                caf_team=caf_team,
             )
         )
     return results

@@ -6,4 +6,5 @@ app_name = "cases"
 urlpatterns = [
     path("<id:pk>/", views.case_detail, name="detail"),
     path("<id:pk>/child/", views.child_details, name="child_details"),
+    path("<id:pk>/timeline/", views.case_timeline_page, name="timeline"),
 ]

@@ -2,7 +2,8 @@
 
 Consent rows say why an agency sees a case (R-CONSENT-4); guardian's permission rows are what
 the access model reads. Each case should have exactly: view and change for the assessor's
-agency and the CAF team, and view for each agency with a live consent grant. Anything else
+agency and the CAF team, and view for each agency with a live consent grant; an archived case,
+the CAF team's rows alone (R-RET-1). Anything else
 (a permission row with no reason, or a reason with no row) is a disagreement: the tests run
 this after random sequences of consent events, and ``manage.py check_access_grants`` runs it
 in production.
@@ -12,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from agencies.models import Agency, AgencyKind
-from cases.models import Case, CaseGroupObjectPermission
+from cases.models import Case, CaseGroupObjectPermission, CaseState
 from cases.permissions import AGENCY_PERMS, VIEW
 from consent.models import ConsentGrant
 
@@ -35,7 +36,10 @@ class Disagreement:
 def _expected(cases: list[dict], caf_teams: dict[int, int]) -> dict[int, set[tuple[int, str]]]:
     wanted: dict[int, set[tuple[int, str]]] = defaultdict(set)
     for case in cases:
-        for agency_id in {case["assessor_agency_id"], caf_teams.get(case["tenant_id"])} - {None}:
+        keepers = {caf_teams.get(case["tenant_id"])}
+        if case["state"] != CaseState.ARCHIVED:
+            keepers.add(case["assessor_agency_id"])
+        for agency_id in keepers - {None}:
             wanted[case["id"]] |= {(agency_id, perm) for perm in AGENCY_PERMS}
     live = ConsentGrant.objects.filter(
         consent__case_id__in=[c["id"] for c in cases],
@@ -67,7 +71,9 @@ def access_grant_disagreements(*, tenant_id: int | None = None) -> list[Disagree
     last = 0
     while True:
         batch = list(
-            cases.filter(pk__gt=last).values("id", "tenant_id", "assessor_agency_id")[:BATCH]
+            cases.filter(pk__gt=last).values("id", "tenant_id", "assessor_agency_id", "state")[
+                :BATCH
+            ]
         )
         if not batch:
             return found

@@ -18,7 +18,13 @@ from cafsite.errors import CafError
 from cafsite.idempotency import once
 from cafsite.uploads import checked_document
 from cafsite.validation import require, require_names, validate_event_date
-from cases.models import Case, CaseGroupObjectPermission, CaseState
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseState,
+    CaseUserObjectPermission,
+    TeamMembership,
+)
 from cases.permissions import (
     CHANGE,
     VIEW,
@@ -139,6 +145,28 @@ def _end_consent_access(case: Case, *, keep: set[int]) -> None:
     CaseGroupObjectPermission.objects.filter(content_object=case).exclude(
         group__agency__in=keep
     ).delete()
+    _leave_team(
+        TeamMembership.objects.filter(case=case, left_at__isnull=True).exclude(agency__in=keep)
+    )
+
+
+def case_access_end_for_archive(*, case: Case) -> None:
+    """An archived CAF is the CAF team's alone (R-RET-1): every consent grant ends, every
+    other agency loses its permission rows and leaves the team, and no user keeps a
+    permission of their own. Called inside the archive's transaction, with the case locked."""
+    caf_team = caf_team_of(case.tenant_id)
+    _end_consent_access(case, keep={caf_team.pk} if caf_team else set())
+    for row in CaseUserObjectPermission.objects.filter(content_object=case):
+        row.delete()  # one at a time, so each removal is in the change log
+
+
+def _leave_team(memberships) -> None:
+    """Without consent an agency leaves the team: joining again needs new consent. One save
+    per row, so each leaving is in the change log."""
+    now = timezone.now()
+    for membership in memberships:
+        membership.left_at = now
+        membership.save(update_fields=["left_at"])
 
 
 def _revoke(grants, *, keep: set[int]) -> None:
@@ -146,6 +174,11 @@ def _revoke(grants, *, keep: set[int]) -> None:
     for grant in grants:
         if grant.agency_id not in keep:
             agency_access_revoke(case=grant.consent.case, agency=grant.agency)
+            _leave_team(
+                TeamMembership.objects.filter(
+                    case=grant.consent.case, agency=grant.agency, left_at__isnull=True
+                )
+            )
         grant.revoked_at = now
         grant.save(update_fields=["revoked_at"])
 
@@ -299,10 +332,13 @@ def consent_covers(consent: Consent | None, agency: Agency) -> bool:
     return row is not None and not row.excluded and row.withdrawn_on is None
 
 
-def reopening_agency_admit(*, case: Case, agency: Agency, by: User) -> bool:
-    """The agency that reopened a CAF (R-CHECK-4) joins it like any other agency: through a
-    grant of the current consent, if that consent covers it. Returns whether it sees the case;
-    if not, the case waits for new consent. Called inside the reopening's transaction."""
+def agency_admit(*, case: Case, agency: Agency, by: User) -> bool:
+    """Let ``agency`` see ``case`` (VIEW) through a grant of the current consent, if that
+    consent covers it (R-CONSENT-4): the one way an agency comes to see a case after the
+    consent was recorded. The agency that reopened a CAF (R-CHECK-4), one whose join request
+    is accepted (R-CHECK-3) and a practitioner's agency asked to read the CAF (R-REF-3) all
+    come in through it. Returns whether the agency sees the case; if not, the case waits for
+    new consent. Called inside the caller's transaction, with the case locked."""
     if agency.tenant_id != case.tenant_id:
         raise ConsentError("Choose an agency of this area.", field="agency")
     if agency.pk in _base_agencies(case):
@@ -314,6 +350,11 @@ def reopening_agency_admit(*, case: Case, agency: Agency, by: User) -> bool:
         with acting_as(by, agency_id=agency.pk):
             _grant(consent, [agency])
     return True
+
+
+def reopening_agency_admit(*, case: Case, agency: Agency, by: User) -> bool:
+    """The agency that reopened a CAF (R-CHECK-4) joins it like any other agency."""
+    return agency_admit(case=case, agency=agency, by=by)
 
 
 def agency_excluded(case: Case, agency: Agency) -> bool:

@@ -7,6 +7,7 @@ and the CAF team would, so that a newcomer can walk each one after ``bin/run``:
 - Zofia Nowak (family support): submitted, waiting in the CAF team's validation queue.
 - Leo Hughes (youth worker): returned by the CAF team with a query to answer.
 - Mia Patel (teacher): logged by the CAF team, then updated in a second version to compare.
+- Six more logged CAFs (``READY_FOR_MEETINGS``) for the forum and the TAC meetings.
 """
 
 from datetime import date, timedelta
@@ -106,7 +107,150 @@ EXAMPLES = [
     ),
 ]
 
-STAGES = ["in_progress", "signed", "submitted", "returned", "logged"]
+# Logged CAFs waiting for a forum or a first TAC meeting (demo/meetings.py).
+READY_FOR_MEETINGS = [
+    (
+        dict(
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            gender=gender,
+            ethnicity=ethnicity,
+            address_line_1=address,
+            town="Northshire",
+            postcode=postcode,
+        ),
+        assessor,
+        agency,
+        "ready",
+    )
+    for given, family, born, gender, ethnicity, address, postcode, assessor, agency in [
+        (
+            "Noah",
+            "Campbell",
+            date(2014, 3, 12),
+            Gender.MALE,
+            Ethnicity.BCRB,
+            "22 Queen's Road",
+            "NS1 2DF",
+            "teacher",
+            "Riverside Primary School",
+        ),
+        (
+            "Ruby",
+            "Kaur",
+            date(2013, 8, 4),
+            Gender.FEMALE,
+            Ethnicity.AOTH,
+            "7 Canal Side",
+            "NS3 5GH",
+            "familysupport",
+            "Family Action Northshire",
+        ),
+        (
+            "Tyler",
+            "Evans",
+            date(2010, 12, 19),
+            Gender.MALE,
+            Ethnicity.WBRI,
+            "60 Chapel Street",
+            "NS2 9KL",
+            "youthworker",
+            "Northshire Youth Service",
+        ),
+        (
+            "Hafsa",
+            "Ahmed",
+            date(2021, 5, 27),
+            Gender.FEMALE,
+            Ethnicity.APKN,
+            "14 Orchard Close",
+            "NS2 3MN",
+            "healthvisitor",
+            "Northshire Health Visiting",
+        ),
+        (
+            "Kacper",
+            "Zielinski",
+            date(2015, 2, 8),
+            Gender.MALE,
+            Ethnicity.WOTH,
+            "3 Foundry Yard",
+            "NS1 6PQ",
+            "teacher",
+            "Riverside Primary School",
+        ),
+        (
+            "Ellie",
+            "Thompson",
+            date(2012, 10, 30),
+            Gender.FEMALE,
+            Ethnicity.MWBC,
+            "88 Victoria Road",
+            "NS3 8RS",
+            "familysupport",
+            "Family Action Northshire",
+        ),
+    ]
+]
+
+# Logged CAFs that the demo takes on into delivery (demo/delivery.py): a lead professional,
+# a plan with a requested action, a request for service, a referral to social care, a review
+# and a closure for non-engagement.
+IN_DELIVERY = [
+    (
+        dict(
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            gender=gender,
+            ethnicity=ethnicity,
+            address_line_1=address,
+            town="Northshire",
+            postcode=postcode,
+        ),
+        assessor,
+        agency,
+        "ready",
+    )
+    for given, family, born, gender, ethnicity, address, postcode, assessor, agency in [
+        (
+            "Oliver",
+            "Grant",
+            date(2015, 6, 2),
+            Gender.MALE,
+            Ethnicity.WBRI,
+            "3 Weaver Close",
+            "NS1 6TR",
+            "teacher",
+            "Riverside Primary School",
+        ),
+        (
+            "Maya",
+            "Lewis",
+            date(2021, 9, 14),
+            Gender.FEMALE,
+            Ethnicity.MWBA,
+            "27 Canal Street",
+            "NS2 4PL",
+            "healthvisitor",
+            "Northshire Health Visiting",
+        ),
+        (
+            "Kian",
+            "Murphy",
+            date(2012, 1, 25),
+            Gender.MALE,
+            Ethnicity.WIRI,
+            "Flat 9, Orchard House",
+            "NS3 1QS",
+            "youthworker",
+            "Northshire Youth Service",
+        ),
+    ]
+]
+
+STAGES = ["in_progress", "signed", "submitted", "returned", "ready", "logged"]
 
 
 def _statement(kind, text, whose, nature, by):
@@ -204,7 +348,7 @@ def load_assessment_examples(tenant: Tenant) -> None:
     users = {u.username: u for u in User.objects.filter(tenant=tenant)}
     agencies = {a.name: a for a in Agency.objects.filter(tenant=tenant)}
     coordinator = users["coordinator"]
-    for fields, assessor_name, agency_name, stage in EXAMPLES:
+    for fields, assessor_name, agency_name, stage in EXAMPLES + READY_FOR_MEETINGS + IN_DELIVERY:
         if Child.objects.filter(
             tenant=tenant, given_name=fields["given_name"], family_name=fields["family_name"]
         ).exists():
@@ -263,6 +407,8 @@ def load_assessment_examples(tenant: Tenant) -> None:
             )
             continue
         assessment_validate(assessment=assessment, by=coordinator, confirmations=every_check)
+        if stage == "ready":
+            continue
         # Updated after logging: a second version to compare with the first.
         assessment = Assessment.objects.get(pk=assessment.pk)
         second = version_create(assessment=assessment, by=assessor, reason="update")

@@ -233,23 +233,49 @@ def _heuristic_order(cases: Sequence[Nomination]) -> list[Nomination]:
         chosen = min(remaining, key=waiting)
         order.append(chosen)
         remaining.remove(chosen)
-    best = attendee_minutes(order)
+    # Sweeps: each case in turn moves to its best place, if that helps; until a sweep changes
+    # nothing.
+    cost = _cost_of(order)
+    best = cost(order)
     improved = True
     while improved:
         improved = False
-        for i in range(len(order)):
+        for case in list(order):
+            i = order.index(case)
+            rest = order[:i] + order[i + 1 :]
+            place, place_cost = i, best
             for j in range(len(order)):
-                if i == j:
+                if j == i:
                     continue
-                trial = order[:i] + order[i + 1 :]
-                trial.insert(j, order[i])
-                cost = attendee_minutes(trial)
-                if cost < best:
-                    order, best, improved = trial, cost, True
-                    break
-            if improved:
-                break
+                trial_cost = cost(rest[:j] + [case] + rest[j:])
+                if trial_cost < place_cost:
+                    place, place_cost = j, trial_cost
+            if place != i:
+                order, best, improved = rest[:place] + [case] + rest[place:], place_cost, True
     return order
+
+
+def _cost_of(cases: Sequence[Nomination]):
+    """``attendee_minutes`` for orders of ``cases``, on integer indices: the local search
+    costs thousands of orders."""
+    people = {a: i for i, a in enumerate(sorted({a for case in cases for a in case.attendees}))}
+    heard_by = {id(case): [people[a] for a in case.attendees] for case in cases}
+    count = len(people)
+
+    def cost(order: Sequence[Nomination]) -> int:
+        first = [-1] * count
+        last = [0] * count
+        clock = 0
+        for case in order:
+            ends = clock + case.minutes
+            for person in heard_by[id(case)]:
+                if first[person] < 0:
+                    first[person] = clock
+                last[person] = ends
+            clock = ends
+        return sum(last) - sum(first)
+
+    return cost
 
 
 def build_agenda(nominations: Sequence[Nomination], session_minutes: int) -> Agenda:

@@ -13,3 +13,5 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.Tier34Involvement)
         auditlog.register(models.SafeguardingReferral)
         auditlog.register(models.Task)
+        auditlog.register(models.ServiceRequest)
+        auditlog.register(models.SocialCareReferral)

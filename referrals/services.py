@@ -3,17 +3,32 @@
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency, Role, User
 from agencies.roles import has_role
 from audit.context import acting_as
 from cafsite.errors import CafError
 from cafsite.validation import require_names
-from referrals.models import InvolvementKind, Task, TaskKind, Tier34Involvement
+from deadlines import rules
+from referrals.models import InvolvementKind, Task, TaskKind, TaskState, Tier34Involvement
 
 
 class ReferralError(CafError):
     pass
+
+
+# Kinds answered on the task page within deadlines.rules.task_due (5 working days) when the
+# caller sets no date of its own (R-CHECK-3, R-CHECK-5, R-REF-3).
+DUE_BY_RULE = frozenset({TaskKind.JOIN_REQUEST, TaskKind.TIER34_CONCERN, TaskKind.READ_ACCESS})
+
+
+def task_due_on(kind: str, *, asked_on: date | None = None) -> date | None:
+    """When a task of ``kind`` asked on ``asked_on`` (today) falls due, if its kind has a
+    standing time to answer."""
+    if kind not in DUE_BY_RULE:
+        return None
+    return rules.task_due(asked_on or timezone.localdate())
 
 
 def task_create(
@@ -27,9 +42,11 @@ def task_create(
     case=None,
     message: str = "",
     link: str = "",
+    due_on: date | None = None,
 ) -> Task:
     """Ask a person (or, with no named person, an agency) to act. Called inside the caller's
-    transaction; the task carries no case content beyond the message written for it."""
+    transaction; the task carries no case content beyond the message written for it. Without
+    ``due_on``, kinds with a standing time to answer get their due date (``DUE_BY_RULE``)."""
     if assigned_agency.tenant_id != by.tenant_id or child.tenant_id != by.tenant_id:
         raise ReferralError("Tasks stay within one tenant.")
     with transaction.atomic(), acting_as(by):
@@ -44,10 +61,26 @@ def task_create(
             case=case,
             message=message,
             link=link,
+            due_on=due_on or task_due_on(kind),
         )
         task.full_clean()
         task.save()
         return task
+
+
+def task_close(
+    task: Task, *, state: TaskState = TaskState.DONE, by: User | None = None, response: str = ""
+) -> None:
+    """Record the answer to an open task (accepted, declined with its reason, or done), inside
+    the caller's transaction. The service that owns the task's subject calls it after doing
+    what the answer means; a task already answered is left as it was."""
+    if task.state != TaskState.OPEN:
+        return
+    task.state = state
+    task.response = response
+    task.responded_by = by
+    task.done_at = timezone.now()
+    task.save(update_fields=["state", "response", "responded_by", "done_at"])
 
 
 def tier34_involvement_record(

@@ -11,7 +11,7 @@ from assessments.selectors import current_version
 from assessments.services import assessment_begin
 from assessments.services.sections import section_save
 from assessments.services.sign_off import assessment_sign_off
-from assessments.services.validation import assessment_submit
+from assessments.services.validation import assessment_submit, assessment_validate
 from cases.models import Ethnicity, Gender
 from cases.services import case_open, child_register
 from consent.services import consent_record
@@ -109,4 +109,15 @@ def submitted(world, family_name: str) -> Assessment:
     write(assessment, assessor)
     sign(assessment, assessor)
     assessment_submit(assessment=assessment, by=assessor)
+    return Assessment.objects.get(pk=assessment.pk)
+
+
+def logged(world, family_name: str) -> Assessment:
+    """A CAF the CAF team has validated and logged: ready for a forum or a TAC."""
+    assessment = submitted(world, family_name)
+    assessment_validate(
+        assessment=assessment,
+        by=world.a.users["coordinator"],
+        confirmations={"safeguarding": True, "single_agency": True},
+    )
     return Assessment.objects.get(pk=assessment.pk)

@@ -58,11 +58,210 @@ def _records_to_aim_at(world, role) -> dict[str, int]:
         given_name="Jaime",
         family_name=world.a.case.child.family_name,
     )
+    assessed = _assessment_case(world)
     return {
         "/api/cases/": world.a.case.pk,
         "/api/checks/": check.pk,
-        "/api/assessments/": _assessment_case(world),
+        "/api/assessments/": assessed,
+        # A TAC meeting (and its case) for /api/cases/{id}/meetings/{meeting_pk}/...
+        "meeting": _meeting(world, assessed),
+        "/api/forum-invitations/": _forum_invitation(world, role),
+        "/api/forum-sessions/": _agenda_session(world),
+        **_forum_day_aims(world),
+        **_forum_aims(world),
+        "/api/tasks/": _task(world, role),
+        **_referral_aims(world),
+        **_lead_aims(world),
+        # An action on the plan of the tenant's case, for /api/plan-actions/{id}/...
+        "/api/plan-actions/": _plan_action(world),
     }
+
+
+def _lead_aims(world) -> dict[str, int]:
+    """A lead professional proposal of the assessor (who may answer it; the coordinator may
+    withdraw it) and a disagreement the assessor raised (the coordinator may resolve it), on
+    world.a's case."""
+    from delivery.models import LeadProposalSource
+    from delivery.services.lead import lead_dispute_raise, lead_propose
+
+    case = world.a.case
+    proposal = lead_propose(
+        case=case,
+        by=world.a.users["coordinator"],
+        proposed=world.a.users["assessor"],
+        source=LeadProposalSource.CAF_TEAM,
+    )
+    dispute = lead_dispute_raise(case=case, by=world.a.users["assessor"], about="Who leads?")
+    return {"/api/lead-proposals/": proposal.pk, "/api/lead-disputes/": dispute.pk}
+
+
+def _plan_action(world) -> int:
+    """An action of world.a's case owned by its assessor's agency (not started), so that the
+    status, note and drop operations are reached past the 404."""
+    from datetime import timedelta
+
+    from cases.plans import plan_action_agree
+
+    return plan_action_agree(
+        case=world.a.case,
+        by=world.a.users["assessor"],
+        need="Fuzz need",
+        action="Fuzz action",
+        due_on=timezone.localdate() + timedelta(days=7),
+        owner_agency=world.a.school,
+    ).pk
+
+
+def _meeting(world, case_id) -> dict[str, int]:
+    """A planned TAC meeting of the assessed case, with a practitioner invited."""
+    from datetime import timedelta
+
+    from cases.models import Case
+    from meetings.services.tac import tac_convene, tac_participant_invite
+
+    assessor = world.a.users["assessor"]
+    meeting = tac_convene(
+        case=Case.objects.get(pk=case_id),
+        by=assessor,
+        scheduled_at=timezone.now() + timedelta(days=7),
+        venue="Fuzz room",
+    )
+    tac_participant_invite(
+        meeting=meeting,
+        by=assessor,
+        user=world.a.users["school_practitioner"],
+        agency=world.a.school,
+    )
+    return {"id": case_id, "meeting_pk": meeting.pk}
+
+
+def _task(world, role) -> int:
+    """An open join request addressed to ``role``, so that a task's detail and answer are
+    reached past the 404."""
+    from referrals.models import TaskKind
+    from referrals.services import task_create
+
+    return task_create(
+        kind=TaskKind.JOIN_REQUEST,
+        by=world.a.users["police_practitioner"],
+        from_agency=world.a.police,
+        assigned_agency=world.a.school if role == "assessor" else world.a.caf_team,
+        assigned_to=world.a.users[role],
+        child=world.a.case.child,
+        case=world.a.case,
+        message="Fuzz: may we join?",
+    ).pk
+
+
+def _forum_invitation(world, role) -> int:
+    """An invitation of ``role`` to a forum of world.a, so that its answer is reached past the
+    404 (the forum rows are made directly: they are reference rows here)."""
+    from datetime import datetime, time, timedelta
+
+    from meetings.models import Forum, ForumCoreMember, ForumSeason
+    from meetings.services.invitations import core_invitations_create
+
+    coordinator = world.a.users["coordinator"]
+    season = ForumSeason.objects.create(
+        tenant=world.a.tenant, name="Fuzz forums", created_by=coordinator
+    )
+    held_on = timezone.localdate() + timedelta(days=30)
+    forum = Forum.objects.create(
+        tenant=world.a.tenant,
+        season=season,
+        held_on=held_on,
+        venue="Fuzz Hall",
+        nomination_deadline=timezone.make_aware(
+            datetime.combine(held_on - timedelta(days=14), time(12))
+        ),
+    )
+    agency = world.a.school if role == "assessor" else world.a.caf_team
+    ForumCoreMember.objects.create(season=season, user=world.a.users[role], agency=agency)
+    return core_invitations_create(forum=forum, by=coordinator)[0].pk
+
+
+def _agenda_session(world) -> int:
+    """A forum session of world.a with a nominated case and a built agenda, so that the
+    agenda's operations are reached past the 404."""
+    from meetings.models import NominationKind
+    from meetings.services.agenda import agenda_build
+    from meetings.services.nominations import nomination_create
+    from tests.assessment_states import logged
+    from tests.forum_states import scheduled_forum
+
+    _, session = scheduled_forum(world, name="Fuzzed forums")
+    nomination_create(
+        session=session,
+        case=logged(world, "Fuzzagenda").case,
+        by=world.a.users["assessor"],
+        kind=NominationKind.NEW,
+    )
+    agenda_build(session=session, by=world.a.users["coordinator"])
+    return session.pk
+
+
+def _forum_day_aims(world) -> dict[str, int]:
+    """A forum with a nominated case (a logged CAF), so that the forum day's operations are
+    reached past the 404: the presenter (the assessor) and the coordinator reach both."""
+    from meetings.models import NominationKind
+    from meetings.services.nominations import nomination_create
+    from tests.assessment_states import logged
+    from tests.forum_states import scheduled_forum
+
+    forum, session = scheduled_forum(world, name="Fuzz forum day")
+    nomination = nomination_create(
+        session=session,
+        case=logged(world, "Forumfuzz").case,
+        by=world.a.users["assessor"],
+        kind=NominationKind.NEW,
+    )
+    return {"/api/forum-cases/": nomination.pk, "/api/forum-day/": forum.pk}
+
+
+def _forum_aims(world) -> dict[str, int]:
+    """A forum of world.a with a session, and a logged case nominated for it, so that the
+    forum, season and nomination operations are reached past the 404."""
+    from meetings.models import NominationKind
+    from meetings.services.nominations import nomination_create
+    from tests.assessment_states import logged
+    from tests.forum_states import scheduled_forum
+
+    forum, session = scheduled_forum(world, name="Fuzz forum seasons")
+    nomination = nomination_create(
+        session=session,
+        case=logged(world, "Fuzznominee").case,
+        by=world.a.users["assessor"],
+        kind=NominationKind.NEW,
+    )
+    return {
+        "/api/forums/": forum.pk,
+        "/api/forum-seasons/": forum.season_id,
+        "/api/nominations/": nomination.pk,
+    }
+
+
+def _referral_aims(world) -> dict[str, int]:
+    """A request for service (to the police, whom the family's consent covers) and a referral
+    of a logged CAF to children's social care, both made by the assessor, so that their
+    operations are reached past the 404."""
+    from agencies.models import AgencyKind
+    from referrals.service_requests import service_request_send
+    from referrals.social_care import social_care_refer
+    from tests.assessment_states import logged
+    from tests.factories import make_agency
+
+    assessor = world.a.users["assessor"]
+    case = logged(world, "Fuzzreferred").case
+    make_agency(world.a.tenant, "Fuzz social care", AgencyKind.CSC)
+    request = service_request_send(
+        case=case,
+        to_agency=world.a.police,
+        by=assessor,
+        service="Fuzz service",
+        shared_summary="Fuzz summary",
+    )
+    referral = social_care_refer(case=case, by=assessor, concerns="Fuzz concerns")
+    return {"/api/service-requests/": request.pk, "/api/social-care-referrals/": referral.pk}
 
 
 def _assessment_case(world) -> int:
@@ -108,7 +307,9 @@ def test_every_api_operation_answers_as_documented_and_never_with_a_server_error
 
     for operation in operations:
         aims = [None]
-        if "{id}" in operation.path:
+        if "{meeting_pk}" in operation.path:
+            aims.append(existing["meeting"])
+        elif "{id}" in operation.path:
             # Contributions open to their contributor alone: fuzzed with free ids only.
             prefix = next((p for p in existing if operation.path.startswith(p)), None)
             if prefix is not None:

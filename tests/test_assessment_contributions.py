@@ -4,6 +4,7 @@ the contributor sees that section only and writes in its shape; the assessor acc
 text into the section, attributed to them. Exactly who may open each contribution route."""
 
 import re
+from html import escape
 
 import pytest
 from django.test import Client
@@ -96,7 +97,7 @@ def test_a_contribution_from_request_to_the_section(world, shared, login):
         "assessments:contribution_request", kwargs={"pk": case_pk, "section": "development"}
     )
     page = client.get(url).content.decode()
-    assert police.get_full_name() in page
+    assert escape(police.get_full_name()) in page
     asked = client.post(
         url, {"contributor": str(police.pk), "message": "Anything from your visits?"}
     )
@@ -341,7 +342,7 @@ def test_an_excluded_agency_cannot_be_asked(world, login):
         "assessments:contribution_request", kwargs={"pk": world.a.case.pk, "section": "family"}
     )
     page = client.get(url).content.decode()
-    assert world.a.users["police_practitioner"].get_full_name() not in page
+    assert escape(world.a.users["police_practitioner"].get_full_name()) not in page
     posted = client.post(url, {"contributor": str(world.a.users["police_practitioner"].pk)})
     assert posted.status_code == 200 and "There is a problem" in posted.content.decode()
 

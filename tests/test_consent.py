@@ -422,8 +422,9 @@ def test_consent_over_two_years_old_is_due_for_review(world, login):
     home = login(world.a.users["assessor"]).get("/").content.decode()
     colleague = login(world.a.users["school_practitioner"]).get("/").content.decode()
     assert "over 2 years old" in page
-    assert "Consent due for review" in home and world.a.case.reference in home
-    assert "Consent due for review" not in colleague
+    overdue = home[home.index(">Overdue</caption>") :]
+    assert "Revisit the family&#x27;s consent" in overdue and world.a.case.reference in overdue
+    assert "Revisit the family" not in colleague
 
 
 def test_excluded_agency_reopens_the_case_but_not_into_its_own_hands(world, login):

@@ -41,6 +41,12 @@ def test_demo_data_is_complete_and_idempotent(db, settings):
     states = set(Case.objects.filter(tenant=northshire).values_list("state", flat=True))
     assert {CaseState.INTENTION_LOGGED, CaseState.CLOSED} <= states
     assert Tier34Involvement.objects.filter(child__tenant=northshire).exists()
+    # A TAC meeting planned and one held (which moved its case to the team around the child).
+    from meetings.models import TacMeeting
+
+    meetings = set(TacMeeting.objects.filter(tenant=northshire).values_list("state", flat=True))
+    assert meetings == {"planned", "held"}
+    assert CaseState.DELIVERY in states
 
 
 def test_demo_teacher_signs_in_and_sees_their_case(db, settings):

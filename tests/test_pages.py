@@ -10,8 +10,10 @@ from monitoring.models import WorkerHeartbeat
 # The home page and case page may not grow their query count with the number of cases.
 # One writes the access log (lists of children are logged), one checks the session's second
 # factor (its device, or whether one is needed).
-HOME_QUERY_LIMIT = 17  # one writes the access log; consent reviews are two index walks
-CASE_QUERY_LIMIT = 25  # the case page also reads consent, grants, sharing, notes, assessment
+HOME_QUERY_LIMIT = 23  # one writes the access log; the deadlines one per kind (six: overdue and
+# due in 2 weeks); reviews due one; what the user asked of others ("Your requests") one
+CASE_QUERY_LIMIT = 40  # also consent, grants, sharing, notes, assessment, review or closure,
+# the timeline (one a source), the next step; the same however much the case holds
 
 
 def _more_cases(world, count):

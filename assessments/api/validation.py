@@ -39,6 +39,7 @@ from assessments.services.validation import (
 )
 from cafsite.api import LoggedListMixin, StrictCharField
 from cafsite.validation import MAX_ID
+from cases.models import CaseState
 from cases.permissions import CHANGE, VIEW, case_access_record
 
 STATE_HELP = "The assessment's state: " + ", ".join(AssessmentState.values) + "."
@@ -271,6 +272,9 @@ class ValidationActions:
             raise Http404("No such case.")
         perm = CHANGE if request.method == "POST" else VIEW
         assessment = self._validation_assessment(pk, perm)
+        if assessment.case.state == CaseState.ARCHIVED:
+            # Nothing is validated on an archived CAF (R-RET-1), as on the page.
+            raise Http404("No such case.")
         if request.method == "POST":
             data = ValidationDecisionSerializer(data=request.data)
             data.is_valid(raise_exception=True)

@@ -43,7 +43,7 @@ from consent.models import ConsentGrant
 from consent.selectors import current_consent
 from consent.services import agency_excluded, consent_covers
 from referrals.models import TaskKind
-from referrals.services import task_create
+from referrals.services import task_close, task_create
 
 MESSAGE_MAX = 2000
 TEXT_MAX = 20000
@@ -462,10 +462,8 @@ def _decide(contribution: Contribution, state: str, by: User, now) -> None:
     contribution.decided_by = by
     contribution.full_clean(exclude=["data"])
     contribution.save(update_fields=["state", "decided_at", "decided_by"])
-    task = contribution.task
-    if task is not None and task.done_at is None:
-        task.done_at = now
-        task.save(update_fields=["done_at"])
+    if contribution.task is not None:
+        task_close(contribution.task, by=by)
 
 
 def contributions_of(version: AssessmentVersion, key: str | None = None):

@@ -32,7 +32,7 @@ from assessments.services import AssessmentError, acting, latest_version, lock, 
 from audit.models import ChangeLogEntry
 from cases.models import Case, CaseState
 from referrals.models import TaskKind
-from referrals.services import task_create
+from referrals.services import task_close, task_create
 
 # The task tells the assessor there is something to answer, and nothing of the case
 # (R-AUDIT-3): they read the query itself on the case, signed in.
@@ -364,7 +364,6 @@ def query_answer(*, query: ValidationQuery, by: User, answer: str) -> Validation
             query.answered_at = now
             query.full_clean()
             query.save(update_fields=["answer", "answered_by", "answered_at"])
-            if query.task is not None and query.task.done_at is None:
-                query.task.done_at = now
-                query.task.save(update_fields=["done_at"])
+            if query.task is not None:
+                task_close(query.task, by=by)
         return query

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency, AgencyKind
 from assessments.models import (
-    SUBMIT_WITHIN,
     Assessment,
     AssessmentVersion,
     CopyRecipient,
@@ -38,6 +37,7 @@ from cafsite.uploads import UploadError, checked_document
 from cafsite.validation import parse_id
 from cases.documents import stored_document_response
 from cases.permissions import CHANGE, case_access_record
+from deadlines.rules import submission_due
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 DATE_HINT = "For example, 27/3/2026"
@@ -160,7 +160,7 @@ def sign_off(request, pk: int):
             "form": form,
             "editable": editable,
             "incomplete": incomplete_sections(version) if editable else [],
-            "deadline": timezone.localdate() + SUBMIT_WITHIN,
+            "deadline": submission_due(timezone.localdate()),
         },
     )
 

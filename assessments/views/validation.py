@@ -34,6 +34,7 @@ from audit.services import access_log_record
 from cafsite.errors import CafError, add_error_to_form
 from cafsite.forms import GovukFormMixin
 from cafsite.validation import parse_id
+from cases.models import CaseState
 from cases.permissions import CHANGE, VIEW, case_access_record
 
 QUERY_BOXES = 3
@@ -166,6 +167,9 @@ def validate(request, pk: int):
     perm = CHANGE if request.method == "POST" else VIEW
     assessment = get_assessment_for_user(request.user, pk, perm, request=request)
     case = assessment.case
+    if case.state == CaseState.ARCHIVED:
+        # Nothing is validated on an archived CAF (R-RET-1): its record is on the case page.
+        raise Http404("No such case.")
     pending = (
         Validation.objects.filter(assessment=assessment, outcome=ValidationOutcome.PENDING)
         .select_related("version", "submitted_by")

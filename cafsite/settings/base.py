@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -59,8 +60,10 @@ INSTALLED_APPS = [
     "consent",
     "assessments",
     "meetings",
+    "delivery",
     "referrals",
     "retention",
+    "deadlines",
     "monitoring",
     "security",
     "demo",
@@ -317,6 +320,20 @@ SPECTACULAR_SETTINGS = {
         "ContributionStateEnum": "assessments.models.ContributionState",
         "CaseStateEnum": "cases.models.CaseState",
         "VersionReasonEnum": "assessments.models.VersionReason",
+        "MeetingStateEnum": "meetings.models.MeetingState",
+        "ClosureReasonEnum": "delivery.models.ClosureReason",
+        "PlanActionStatusEnum": "cases.models.PlanActionStatus",
+        "SectionStatusEnum": "assessments.framework.SectionStatus",
+        "InvitationKindEnum": "meetings.models.InvitationKind",
+        "InvitationResponseEnum": "meetings.models.InvitationResponse",
+        "NominationKindEnum": "meetings.models.NominationKind",
+        "NominationStateEnum": "meetings.models.NominationState",
+        "ForumStateEnum": "meetings.models.ForumState",
+        "AgendaActionEnum": "meetings.services.agenda.AgendaAction",
+        "ReviewDecisionEnum": "delivery.models.ReviewDecision",
+        "ThresholdDecisionEnum": "referrals.models.ThresholdDecision",
+        # The duty manager's answer: the decision without "awaiting".
+        "ThresholdAnswerEnum": ["accepted", "not_met"],
     },
     # The <id:...> converter's range (cafsite.validation.MAX_ID: PostgreSQL's bigint).
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
@@ -350,10 +367,40 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "monitoring.tasks.worker_heartbeat_task", "schedule": 60.0},
+    # Forum invitations and reminders (R-MAF-4): a frequent scan of due rows, never a long ETA.
+    "forum-invitations": {
+        "task": "meetings.tasks.forum_invitations_send_task",
+        "schedule": 300.0,
+    },
+    "forum-reminders": {"task": "meetings.tasks.forum_reminders_send_task", "schedule": 300.0},
+    # Deadline reminders (issue 14): a scan every 15 minutes; at most one reminder per item,
+    # person and day, so the repeats only catch what fell due or was missed since.
+    "deadline-reminders": {
+        "task": "deadlines.tasks.deadlines_run_task",
+        "schedule": 900.0,
+        "kwargs": {"digest": False},
+    },
+    # The coordinators' weekly digest, Monday morning (once per person and week).
+    "deadline-digest": {
+        "task": "deadlines.tasks.deadlines_digest_task",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    # Archive and purge of closed CAFs (R-RET-1): once a day, at night.
+    "retention-run": {
+        "task": "retention.tasks.retention_run_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "ecaf@localhost"
+# The service's own address, for links in emails sent by the worker (no request to build them
+# from). Defaults to the first allowed host over HTTPS, or the development server.
+_named_hosts = [host.lstrip(".") for host in ALLOWED_HOSTS if host != "*"]
+SITE_URL = (
+    env_str("SITE_URL")
+    or ("http://127.0.0.1:8000" if DEBUG or not _named_hosts else f"https://{_named_hosts[0]}")
+).rstrip("/")
 
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
 # Everything goes to one handler on the root logger, once.

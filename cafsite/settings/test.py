@@ -24,4 +24,7 @@ STORAGES = {
 # Django empties tables between transactional tests with TRUNCATE, which the audit tables
 # refuse (audit migration 0005) unless the connection says it is a test database's.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c ecaf.allow_audit_truncate=on"
+    # Not waiting for each commit to reach the disk: a crashed test database is thrown away.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c ecaf.allow_audit_truncate=on -c synchronous_commit=off"
+    )

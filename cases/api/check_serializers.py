@@ -48,6 +48,8 @@ class ExistingCafSerializer(serializers.Serializer):
     state = serializers.CharField()
     is_open = serializers.BooleanField()
     closed_on = serializers.DateField(allow_null=True)
+    # Closed because the family did not engage (R-CLOSE-1).
+    risk_flagged = serializers.BooleanField()
     reference = serializers.CharField(allow_null=True)
     contact = ContactSerializer()
 
@@ -82,12 +84,30 @@ class MatchSerializer(serializers.Serializer):
 def match_data(result) -> dict:
     child, case = result.child, result.latest_case
     caf = None
-    if case is not None:
+    if result.archived:
+        # Only that a CAF existed, and the CAF team to ask (R-RET-1).
+        team = result.contact_agency
+        caf = {
+            "state": case.state,
+            "is_open": False,
+            "closed_on": None,
+            "risk_flagged": False,
+            "reference": case.reference if result.can_open_case else None,
+            "contact": {
+                "name": team.name if team else "",
+                "job_title": "",
+                "agency": team.name if team else "",
+                "telephone": team.telephone if team else "",
+                "email": team.email if team else "",
+            },
+        }
+    elif case is not None:
         contact, agency = result.contact, result.contact_agency
         caf = {
             "state": case.state,
             "is_open": case.is_open,
             "closed_on": case.closed_on,
+            "risk_flagged": result.risk_flagged,
             "reference": case.reference if result.can_open_case else None,
             "contact": {
                 "name": contact.get_full_name() or contact.username,

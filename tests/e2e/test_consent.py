@@ -35,7 +35,9 @@ def test_record_consent_excluding_an_agency(live_server, world, page, axe_violat
     page.get_by_label("Date of consent").fill(timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Record consent").click()
 
-    assert page.get_by_text("Consent recorded").is_visible()
+    assert page.get_by_text(
+        "Consent recorded. The agencies it names can now see the case."
+    ).is_visible()
     assert axe_violations(page) == []
     consent = Consent.objects.get()
     assert [row.agency for row in consent.agencies.all()] == [world.a.police]

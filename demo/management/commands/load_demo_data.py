@@ -22,7 +22,13 @@ from agencies.second_factor import APP_DEVICE_NAME, second_factor_required
 from agencies.services import agency_create, membership_add, staff_record_dbs_check
 from cases.models import Case, CaseState, Child, Ethnicity, Gender
 from cases.services import case_open, child_register
+from delivery.models import CaseClosure, ClosureReason
 from demo.assessments import load_assessment_examples
+from demo.deadlines import load_deadline_examples
+from demo.delivery import load_delivery_examples
+from demo.meetings import load_meeting_examples
+from demo.retention import load_retention_examples
+from demo.tac import load_tac_examples
 from referrals.models import InvolvementKind, Tier34Involvement
 from referrals.services import tier34_involvement_record
 
@@ -102,6 +108,13 @@ NORTHSHIRE_STAFF = [
         "Moss",
         "Social worker",
         [("Northshire Children's Social Care", Role.PRACTITIONER)],
+    ),
+    (
+        "dutymanager",
+        "Nadia",
+        "Brennan",
+        "Duty manager, children's social care front door",
+        [("Northshire Children's Social Care", Role.MANAGER)],
     ),
     (
         "newstarter",
@@ -295,6 +308,11 @@ class Command(BaseCommand):
             )
             self._register_examples(Tenant.objects.get(slug="northshire"))
             load_assessment_examples(Tenant.objects.get(slug="northshire"))
+            load_meeting_examples(Tenant.objects.get(slug="northshire"))
+            load_tac_examples(Tenant.objects.get(slug="northshire"))
+            load_delivery_examples(Tenant.objects.get(slug="northshire"))
+            load_deadline_examples(Tenant.objects.get(slug="northshire"))
+            load_retention_examples(Tenant.objects.get(slug="northshire"))
             self._tenant(
                 "Westborough Borough Council",
                 "westborough",
@@ -389,10 +407,17 @@ class Command(BaseCommand):
             child = child_register(by=users["coordinator"], **fields)
             if assessor:
                 case = case_open(child=child, assessor_agency=agencies[agency], by=users[assessor])
-                # Closing is a later issue's service; the demo only needs closed cases to exist.
-                Case.objects.filter(pk=case.pk).update(
-                    state=CaseState.CLOSED,
-                    closed_on=today - relativedelta(months=closed_months_ago),
+                # Closed long ago, before the CAF had any assessment: set on the rows, since
+                # closing through case_close would need a team around the child first.
+                closed_on = today - relativedelta(months=closed_months_ago)
+                Case.objects.filter(pk=case.pk).update(state=CaseState.CLOSED, closed_on=closed_on)
+                CaseClosure.objects.create(
+                    tenant=tenant,
+                    case=case,
+                    closed_on=closed_on,
+                    reason=ClosureReason.MOVED_AWAY,
+                    note="The family moved out of the area.",
+                    closed_by=users[assessor],
                 )
             if keyworker and not Tier34Involvement.objects.filter(child=child).exists():
                 worker = users[keyworker]

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [path("", views.job_runs, name="runs")]

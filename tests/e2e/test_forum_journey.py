@@ -1,0 +1,148 @@
+"""A multi-agency forum in a real browser (issue 12): the coordinator sets up a season with a
+forum and a session; practitioners nominate logged CAFs; the coordinator accepts the late
+nominations, builds and confirms the agenda; the chair confirms it, runs the forum from the
+chair's view, records what was agreed, and prints the agenda and the action plan. axe-core
+finds no serious or critical violation on any page on the way."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agencies.second_factor import authenticator_of
+from deadlines.rules import add_working_days, is_working_day
+from meetings.models import Forum, Nomination, NominationState
+from meetings.services import forum_day
+from tests.factories import PASSWORD, current_code
+from tests.test_tac_meetings import logged_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, base, user):
+    page.context.clear_cookies()
+    page.goto(f"{base}/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(sign-in/verify/.*)?$"))
+    if "/verify/" in page.url:
+        page.get_by_label("Enter your security code").fill(current_code(authenticator_of(user)))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{base}/")
+
+
+def _checked(page, axe_violations, visited):
+    assert axe_violations(page) == [], page.url
+    visited.append(page.url)
+
+
+def _fill_date(page, name, day):
+    page.locator(f'[name$="{name}_day"]').fill(str(day.day))
+    page.locator(f'[name$="{name}_month"]').fill(str(day.month))
+    page.locator(f'[name$="{name}_year"]').fill(str(day.year))
+
+
+def _pdf(page, path):
+    response = page.request.get(path)
+    assert response.status == 200, path
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+
+
+def test_a_forum_from_set_up_to_the_chairs_print(
+    live_server, world, login, page, axe_violations, monkeypatch
+):
+    base = live_server.url
+    today = timezone.localdate()
+    forum_on = today if is_working_day(today) else add_working_days(today, 1)
+    # The forum day's "on the day" is the forum's date, whatever day the test runs.
+    monkeypatch.setattr(forum_day, "today", lambda: forum_on)
+    first = logged_case(world, "Forumone")
+    second = logged_case(world, "Forumtwo")
+    coordinator, chair = world.a.users["coordinator"], world.a.users["chair"]
+    assessor = world.a.users["assessor"]
+    for user in (coordinator, chair):
+        login(user)  # sets up the CAF team's authenticator apps
+    visited: list[str] = []
+
+    # The coordinator sets up a season, a forum and a session.
+    _sign_in(page, base, coordinator)
+    page.goto(f"{base}/forums/")
+    _checked(page, axe_violations, visited)
+    page.get_by_role("link", name="Set up a season").click()
+    _checked(page, axe_violations, visited)
+    page.get_by_label("Name of the season").fill("Northshire forums 2027")
+    page.get_by_role("button", name="Start the season").click()
+    _checked(page, axe_violations, visited)
+    _fill_date(page, "held_on", forum_on)
+    page.get_by_label("Venue", exact=True).fill("Burleigh Community College")
+    # Nominations closed yesterday: the practitioners' nominations come in late.
+    _fill_date(page, "nomination_deadline", forum_on - timedelta(days=1))
+    page.get_by_label("Nominations close at").fill("12:00")
+    page.get_by_label("Chair (optional)").select_option(value=str(chair.pk))
+    page.get_by_role("button", name="Add the forum").click()
+    _checked(page, axe_violations, visited)
+    forum = Forum.objects.get(tenant=world.a.tenant)
+    page.get_by_label("Forum", exact=True).select_option(value=str(forum.pk))
+    page.get_by_label("School cluster").fill("Riverside and all feeder schools")
+    page.get_by_label("Starts at").fill("09:00")
+    page.get_by_label("Ends at").fill("10:30")
+    page.get_by_role("button", name="Add the session").click()
+    _checked(page, axe_violations, visited)
+    assert forum.sessions.count() == 1
+
+    # The assessor nominates both cases from their case pages.
+    _sign_in(page, base, assessor)
+    for case in (first, second):
+        page.goto(f"{base}/cases/{case.pk}/")
+        page.get_by_role("link", name="Nominate for a forum").click()
+        _checked(page, axe_violations, visited)
+        page.locator('[name="session"]').first.check()
+        page.get_by_label("New case (20 minutes)").check()
+        page.get_by_label("What would you like from the forum?").fill("A lead professional.")
+        page.get_by_role("button", name="Nominate the case").click()
+        _checked(page, axe_violations, visited)
+    assert set(Nomination.objects.values_list("state", flat=True)) == {NominationState.LATE}
+
+    # The coordinator accepts them, builds the agenda and confirms it.
+    _sign_in(page, base, coordinator)
+    page.goto(f"{base}/forums/{forum.pk}/")
+    _checked(page, axe_violations, visited)
+    for _ in range(2):
+        page.get_by_role("button", name="Accept onto this forum").first.click()
+        _checked(page, axe_violations, visited)
+    page.get_by_role("link", name="Agenda").first.click()
+    _checked(page, axe_violations, visited)
+    page.get_by_role("button", name="Build the agenda").click()
+    _checked(page, axe_violations, visited)
+    assert page.get_by_text("09:00").first.is_visible()
+    page.get_by_role("button", name="Confirm the agenda").click()
+    _checked(page, axe_violations, visited)
+
+    # The chair confirms too, runs the forum, and prints.
+    _sign_in(page, base, chair)
+    page.goto(f"{base}/forums/{forum.pk}/")
+    page.get_by_role("link", name="Agenda").first.click()
+    page.get_by_role("button", name="Confirm the agenda as chair").click()
+    _checked(page, axe_violations, visited)
+    page.goto(f"{base}/forums/{forum.pk}/")
+    page.get_by_role("link", name="Chair's view: run the forum").click()
+    _checked(page, axe_violations, visited)
+    assert page.get_by_text("information remains confidential to this meeting").is_visible()
+    page.get_by_role("button", name="I have read the statement").click()
+    _checked(page, axe_violations, visited)
+    page.get_by_role("link", name="Record what was agreed").first.click()
+    _checked(page, axe_violations, visited)
+    page.get_by_label("The child's needs the forum identified").fill("Tired in the mornings.")
+    page.get_by_label("The services that will help").fill("Breakfast club; youth club.")
+    page.get_by_label("Lead professional proposed").select_option(index=1)
+    page.get_by_label("Review date").fill((forum_on + timedelta(days=90)).strftime("%d/%m/%Y"))
+    page.get_by_label("Summary for the minutes").fill("A pupil who is tired in the mornings.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    _checked(page, axe_violations, visited)
+    _pdf(page, f"{base}/forums/{forum.pk}/agenda.pdf")
+    recorded = Nomination.objects.exclude(review_on=None).get()
+    _pdf(page, f"{base}/cases/{recorded.case_id}/action-plan.pdf")
+    assert len(visited) >= 15

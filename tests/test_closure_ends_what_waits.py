@@ -1,0 +1,62 @@
+"""Closing a CAF ends what only a live CAF could answer: a pending lead proposal, a request for
+service still waiting and open asks of the team leave the worklists, each saying why; a referral
+to social care still waits for its decision (R-CLOSE-1, R-REF-4)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cases.models import PlanActionStatus
+from cases.plans import plan_action_agree
+from delivery.models import ClosureReason, LeadProposalSource, LeadProposalState
+from delivery.services.closure import case_close
+from delivery.services.lead import lead_propose
+from referrals.models import ServiceRequestState, TaskKind, TaskState
+from referrals.service_requests import service_request_send
+from tests.assessment_states import logged
+
+
+def test_closing_a_caf_ends_the_asks_it_can_no_longer_answer(world, login):
+    case = logged(world, "Closeson").case
+    assessor, police = world.a.users["assessor"], world.a.users["police_practitioner"]
+    proposal = lead_propose(
+        case=case,
+        by=world.a.users["coordinator"],
+        proposed=police,
+        source=LeadProposalSource.CAF_TEAM,
+    )
+    action = plan_action_agree(
+        case=case,
+        by=assessor,
+        need="A need",
+        action="Something for the police",
+        due_on=timezone.localdate() + timedelta(days=7),
+        owner_agency=world.a.police,
+    )
+    assert action.status == PlanActionStatus.REQUESTED
+    request = service_request_send(
+        case=case,
+        to_agency=world.a.police,
+        by=assessor,
+        service="A service",
+        shared_summary="What the police need to decide.",
+    )
+    police_home = login(police)
+    assert f"/lead-proposals/{proposal.pk}/" in police_home.get("/").content.decode()
+
+    case_close(case=case, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved to Leeds.")
+
+    proposal.refresh_from_db()
+    request.refresh_from_db()
+    assert proposal.state == LeadProposalState.WITHDRAWN
+    assert request.state == ServiceRequestState.WITHDRAWN
+    for task in (proposal.task, request.task, action_task(case)):
+        task.refresh_from_db()
+        assert task.state == TaskState.DONE and "The CAF was closed" in task.response
+    home = police_home.get("/").content.decode()
+    assert f"/lead-proposals/{proposal.pk}/" not in home
+    assert f"/tasks/{request.task.pk}/" not in home
+
+
+def action_task(case):
+    return case.tasks.get(kind=TaskKind.ACTION_REQUEST)
