@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("deadlines.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("reports.urls")),
     path("runs/", include("monitoring.urls")),
     path("retention/", include("retention.urls")),
     path("account/", include("security.urls")),

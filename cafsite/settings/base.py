@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "retention",
     "deadlines",
+    "reports",
     "monitoring",
     "security",
     "demo",
