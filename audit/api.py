@@ -5,14 +5,13 @@ an opaque keyset cursor. Bad filters are a 400; anyone else gets a 404, as for t
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.forms import AuditSearchForm
 from audit.kinds import KINDS
 from audit.models import AccessAction
-from audit.selectors import audit_scope_for, may_search_audit, trail_page, trail_querysets
+from audit.selectors import audit_scope_or_404, trail_page, trail_querysets
 from audit.services import access_log_record
 
 
@@ -69,9 +68,7 @@ class AuditTrailView(APIView):
         responses={200: TrailPageSerializer},
     )
     def get(self, request):
-        if not may_search_audit(request.user):
-            raise NotFound
-        scope = audit_scope_for(request.user)
+        scope = audit_scope_or_404(request.user)
         form = AuditSearchForm(request.query_params, tenant_id=request.user.tenant_id, scope=scope)
         if not form.is_valid():
             errors = {name: list(messages) for name, messages in form.errors.items()}

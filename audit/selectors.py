@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Membership, User
@@ -43,9 +44,18 @@ def may_search_audit(user) -> bool:
     return bool(managed_agency_ids(user)) and user.has_dbs_check
 
 
-def audit_scope_for(user) -> list[int] | None:
-    """The agencies whose entries ``user`` may search, or None for the whole tenant."""
+def audit_scope_or_404(user) -> list[int] | None:
+    """``audit_scope_for`` for someone who may search the trail; Http404 for anyone else."""
     managed = managed_agency_ids(user)
+    if not (managed and user.has_dbs_check):
+        raise Http404
+    return audit_scope_for(user, managed)
+
+
+def audit_scope_for(user, managed: list[int] | None = None) -> list[int] | None:
+    """The agencies whose entries ``user`` may search, or None for the whole tenant
+    (``managed``: their managed agencies, when the caller has them already)."""
+    managed = managed_agency_ids(user) if managed is None else managed
     if Agency.objects.filter(pk__in=managed, kind=AgencyKind.CAF_TEAM).exists():
         return None
     return managed
@@ -66,7 +76,11 @@ class TrailSearch:
 
     def describe(self) -> str:
         """The filters in words, for the access log of a search or an export."""
-        parts = [f"{name}={value}" for name, value in vars(self).items() if value]
+        parts = [
+            f"{name}={value}"
+            for name, value in vars(self).items()
+            if value and (name, value) != ("log", "all")
+        ]
         return ", ".join(parts) or "no filters"
 
 
@@ -216,10 +230,18 @@ def trail_page(
         boundary = max(boundaries)
         fetched = [row for row in fetched if _key(row) >= boundary]
     entries = describe_entries(fetched)
-    if truncated and len(entries) > 1:
-        entries.pop()  # its action may go on past the rows read
-    if len(entries) > size:
-        return entries[:size], entries[size - 1].cursor
     if truncated:
-        return entries, entries[-1].cursor if entries else None
+        # The last action may go on past the rows read: it starts the next page.
+        last = entries[-1].cursor
+        kept = [entry for entry in entries if entry.cursor != last]
+        entries = kept or entries
+    if len(entries) > size:
+        # The entries of one action stay on one page.
+        end = size
+        while end < len(entries) and entries[end].cursor == entries[size - 1].cursor:
+            end += 1
+        if end < len(entries):
+            return entries[:end], entries[end - 1].cursor
+    if truncated:
+        return entries, entries[-1].cursor
     return entries, None

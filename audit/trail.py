@@ -34,6 +34,7 @@ TEXT_LIMIT = 80
 NOISE_FIELDS = {
     "id",
     "tenant",
+    "case",
     "version",
     "revision",
     "updated_at",
@@ -63,7 +64,9 @@ class FieldChange:
     after: str
 
     def __str__(self) -> str:
-        return f"{self.label}: {self.before or EMPTY} → {self.after or EMPTY}"
+        if not self.before:
+            return f"{self.label}: {self.after or EMPTY}"
+        return f"{self.label}: {self.before} → {self.after or EMPTY}"
 
 
 @dataclass
@@ -85,7 +88,8 @@ class TrailEntry:
     folded_lines: list[str] = field(default_factory=list)
     kind: str = ""  # one of audit.kinds.KINDS
     user_id: int | None = None
-    # The oldest row of the entry: where the next page starts (keyset).
+    # The last row of the action the entry belongs to (one action may make several entries):
+    # where the next page starts (keyset).
     last_key: tuple | None = None
 
     @property
@@ -101,8 +105,11 @@ class TrailEntry:
     def sentence(self) -> str:
         """The summary with who acted: "Consent recorded by Daniel Kowalski (Northshire
         Police): shared with 4 agencies"."""
-        headline, _, rest = self.summary.partition(": ")
         agency = f" ({self.agency})" if self.agency else ""
+        if self.log == "access":  # "Thomas Lewis (Police) viewed CAF-000012"
+            verb = "was " if self.kind == "refused" else ""
+            return f"{self.who}{agency} {verb}{lower_first(self.summary)}"
+        headline, _, rest = self.summary.partition(": ")
         by = f" by {self.who}{agency}"
         return f"{headline}{by}: {rest}" if rest else f"{headline}{by}"
 
@@ -161,6 +168,21 @@ def _model_field(model, name: str):
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+
+
+def _is_reverse(model, name: str) -> bool:
+    """A reverse relation auditlog lists on a new row (``later_episodes``): not the row's own
+    value, and never changed by it."""
+    model_field = _model_field(model, name)
+    return model_field is not None and model_field.auto_created and not model_field.concrete
+
+
+def lower_first(text: str) -> str:
+    """ "Manager" → "manager", but "CAF coordinator" stays as it is."""
+    text = str(text)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def label_for(model, name: str) -> str:
@@ -264,7 +286,7 @@ class _Change:
     def field_changes(self) -> list[FieldChange]:
         changes = []
         for name, values in self.raw.items():
-            if name in NOISE_FIELDS:
+            if name in NOISE_FIELDS or _is_reverse(self.model, name):
                 continue
             if isinstance(values, dict):  # many-to-many: {"type": "m2m", "objects": [...]}
                 operation = "added" if values.get("operation") == "add" else "removed"
@@ -323,15 +345,17 @@ def _child(c: _Change) -> str:
 
 def _consent(c: _Change, folded: list[_Change]) -> str:
     if c.created:
-        shared = [f for f in folded if f.label == "consent.consentagency" and f.created]
-        included = [f for f in shared if f.after("excluded") != "Yes"]
-        excluded = [f.after("agency") for f in shared if f.after("excluded") == "Yes"]
-        scope = c.after("share_scope")
-        parts = [f"given by {c.after('given_by')}" if c.after("given_by") else ""]
-        if shared:
-            parts.append(f"shared with {len(included)} agenc{'y' if len(included) == 1 else 'ies'}")
-        elif scope:
-            parts.append(f"sharing: {scope}")
+        granted = [f for f in folded if f.label == "consent.consentgrant" and f.created]
+        named = [f for f in folded if f.label == "consent.consentagency" and f.created]
+        excluded = [f.after("agency") for f in named if f.after("excluded") == "Yes"]
+        parts = [f"given by {lower_first(c.after('given_by'))}" if c.after("given_by") else ""]
+        if granted:
+            count = len(granted)
+            parts.append(f"shared with {count} agenc{'y' if count == 1 else 'ies'}")
+        elif c.raw.get("share_scope", [None, None])[1] == "none":
+            parts.append(lower_first(c.after("share_scope")))
+        else:
+            parts.append("shared with no other agency")
         if excluded:
             parts.append(f"{', '.join(excluded)} excluded")
         return "Consent recorded: " + ", ".join(p for p in parts if p)
@@ -360,15 +384,15 @@ def _consent_grant(c: _Change) -> str:
 def _refusal(c: _Change) -> str:
     if c.created:
         by = c.after("refused_by")
-        return "Consent refused" + (f" by {by.lower()}" if by else "")
+        return "Consent refused" + (f" by {lower_first(by)}" if by else "")
     return "Consent refusal changed"
 
 
 def _sharing(c: _Change) -> str:
     if c.created:
         ground = c.after("ground")
-        return f"Shared without consent with {c.after('shared_with') or 'another service'}" + (
-            f": {ground}" if ground else ""
+        return f"Sharing decision: shared with {c.after('shared_with') or 'another service'}" + (
+            f" ({lower_first(ground)})" if ground else ""
         )
     return "Sharing decision changed"
 
@@ -387,7 +411,7 @@ def _version(c: _Change) -> str:
     if c.created:
         reason = c.after("reason")
         return f"Assessment version {c.after('number')} started" + (
-            f" ({reason.lower()})" if reason else ""
+            f" ({lower_first(reason)})" if reason else ""
         )
     if c.set_now("signed_off_by"):
         return f"Assessment signed off by {c.after('signed_off_by')}"
@@ -401,7 +425,7 @@ def _version(c: _Change) -> str:
 def _section(c: _Change) -> str:
     section = c.after("key") or c.before("key") or "a section"
     status = c.after("status")
-    return f"Assessment section “{section}” saved" + (f" ({status.lower()})" if status else "")
+    return f"Assessment section “{section}” saved" + (f" ({lower_first(status)})" if status else "")
 
 
 def _contribution(c: _Change) -> str:
@@ -460,7 +484,7 @@ def _participant(c: _Change) -> str:
 def _nomination(c: _Change) -> str:
     if c.created:
         kind = c.after("kind")
-        return "Nominated to the forum" + (f" ({kind.lower()})" if kind else "")
+        return "Nominated to the forum" + (f" ({lower_first(kind)})" if kind else "")
     return _state_sentence(c, "Nomination") or "Nomination changed"
 
 
@@ -470,7 +494,7 @@ def _plan_action(c: _Change) -> str:
     if c.created:
         return f"Plan action added: {what}"
     if c.has("status"):
-        return f"Plan action {what} marked {c.after('status').lower()}"
+        return f"Plan action {what} marked {lower_first(c.after('status'))}"
     return f"Plan action {what} changed"
 
 
@@ -491,14 +515,14 @@ def _lead_dispute(c: _Change) -> str:
 def _review(c: _Change) -> str:
     if c.created:
         decision = c.after("decision")
-        return "Review recorded" + (f": {decision.lower()}" if decision else "")
+        return "Review recorded" + (f": {lower_first(decision)}" if decision else "")
     return "Review changed"
 
 
 def _closure(c: _Change) -> str:
     if c.created:
         reason = c.after("reason")
-        return f"Case {c.case_reference} closed" + (f": {reason.lower()}" if reason else "")
+        return f"Case {c.case_reference} closed" + (f": {lower_first(reason)}" if reason else "")
     if c.set_now("reopened_on"):
         reason = c.after("reopen_reason")
         return f"Case {c.case_reference} reopened" + (f": {reason}" if reason else "")
@@ -511,7 +535,7 @@ def _task(c: _Change) -> str:
         to = c.after("assigned_to") or c.after("assigned_agency")
         return f"Task set: {kind}" + (f", for {to}" if to else "")
     if c.has("state"):
-        return f"Task “{kind}” marked {c.after('state').lower()}"
+        return f"Task “{kind}” marked {lower_first(c.after('state'))}"
     if c.has("assigned_to"):
         return f"Task “{kind}” given to {c.after('assigned_to') or 'the agency queue'}"
     return f"Task “{kind}” changed"
@@ -545,7 +569,7 @@ def _membership(c: _Change) -> str:
     person = c.after("user") or c.before("user") or "Someone"
     agency = c.after("agency") or c.before("agency") or "an agency"
     if c.created:
-        return f"{person} joined {agency} as {c.after('role').lower() or 'a member'}"
+        return f"{person} joined {agency} as {lower_first(c.after('role')) or 'a member'}"
     if c.deleted:
         return f"{person} left {agency}"
     if c.has("role"):
@@ -598,7 +622,8 @@ def _permission(c: _Change) -> str:
 
 def _generic(c: _Change) -> str:
     verb = {0: "added", 1: "changed", 2: "deleted"}.get(c.entry.action, "changed")
-    return f"{sentence_case(c.verbose_name)} {verb}"
+    name = shorten(c.entry.object_repr or "", 60)
+    return f"{sentence_case(c.verbose_name)} {verb}" + (f": {name}" if name else "")
 
 
 # The sentence for each kind of row; those with a second argument see the rows folded in.
@@ -654,7 +679,7 @@ ACCESS_VERBS = {
     AccessAction.VIEW: "Viewed",
     AccessAction.PRINT: "Printed",
     AccessAction.EXPORT: "Exported",
-    AccessAction.DENIED: "Refused a look-up",
+    AccessAction.DENIED: "Refused access",
     AccessAction.SEARCH: "Searched the child register",
     AccessAction.LIST: "Listed",
     AccessAction.AUDIT: "Searched the audit trail",
@@ -675,7 +700,7 @@ def access_sentence(entry: AccessLogEntry) -> str:
     reference = f"CAF-{entry.case_id:06d}" if entry.case_id else ""
     detail = shorten(entry.detail, 160) if entry.detail else ""
     if entry.action == AccessAction.DENIED:
-        headline = f"Refused {reference}" if reference else "Refused a look-up"
+        headline = f"Refused access to {reference}" if reference else "Refused a look-up"
     elif entry.action == AccessAction.LIST and not reference:
         headline = "Listed records"
     elif reference and entry.action in (AccessAction.VIEW, AccessAction.PRINT, AccessAction.EXPORT):
@@ -771,46 +796,63 @@ def _who(names: _Names, user_id, agency_id, fallback: str) -> tuple[str, str, st
 
 
 def _is_bookkeeping(change: _Change) -> bool:
-    return change.label in PERMISSION_MODELS or change.label in CHILD_ROWS
+    # A member's auth groups follow their memberships (agencies.services).
+    groups_only = change.label == "agencies.user" and set(change.raw) == {"groups"}
+    return change.label in PERMISSION_MODELS or change.label in CHILD_ROWS or groups_only
 
 
 def _same_action(first: ChangeLogEntry, other: ChangeLogEntry) -> bool:
+    """The same person, about the same case or child (or neither), moments apart."""
+    same_case = first.case_id is not None and first.case_id == other.case_id
+    same_child = first.child_id is not None and first.child_id == other.child_id
+    about_neither = not (first.case_id or first.child_id or other.case_id or other.child_id)
     return (
         first.actor_id == other.actor_id
-        and (first.case_id or first.child_id or first.tenant_id)
-        == (other.case_id or other.child_id or other.tenant_id)
+        and (same_case or same_child or about_neither)
         and abs(first.timestamp - other.timestamp) <= FOLD_WINDOW
     )
 
 
-def _fold(changes: list[_Change]) -> list[tuple[_Change, list[_Change]]]:
-    """Runs of neighbouring rows of one action: the main row and the bookkeeping rows folded
-    into it. A run with no main row keeps its first row as the main one."""
+def _runs(changes: list[_Change]) -> list[list[_Change]]:
+    """Neighbouring rows written by one action."""
     runs: list[list[_Change]] = []
     for change in changes:
         if runs and _same_action(runs[-1][0].entry, change.entry):
-            main = [c for c in runs[-1] if not _is_bookkeeping(c)]
-            if _is_bookkeeping(change) or not main:
-                runs[-1].append(change)
-                continue
-        runs.append([change])
-    folded = []
-    for run in runs:
-        mains = [c for c in run if not _is_bookkeeping(c)]
-        if not mains:
-            # Children rows fold into a parent that is in the run.
-            parents = [c for c in run if c.label in CHILD_ROWS.values()]
-            mains = parents or [run[0]]
-        main = mains[0]
-        folded.append((main, [c for c in run if c is not main]))
-    return folded
+            runs[-1].append(change)
+        else:
+            runs.append([change])
+    return runs
 
 
-def _change_entry(main: _Change, folded: list[_Change], names: _Names) -> TrailEntry:
+def _fold(run: list[_Change]) -> list[tuple[_Change, list[_Change]]]:
+    """The entries of one action's rows (newest first): each main row with the bookkeeping
+    rows folded into it. A child row (a consent's agency) goes to its parent in the run;
+    any other to the main row written just before it (the next one in this order), or the
+    last one before it."""
+    mains = [c for c in run if not _is_bookkeeping(c)]
+    if not mains:
+        parents = [c for c in run if c.label in CHILD_ROWS.values()]
+        mains = [(parents or run)[0]]
+    main_ids = {id(main) for main in mains}
+    folded: dict[int, list[_Change]] = {id(main): [] for main in mains}
+    for index, change in enumerate(run):
+        if id(change) in main_ids:
+            continue
+        later = [c for c in run[index + 1 :] if id(c) in main_ids]
+        earlier = [c for c in run[:index] if id(c) in main_ids]
+        parent_label = CHILD_ROWS.get(change.label)
+        by_label = [c for c in later + earlier[::-1] if c.label == parent_label]
+        parent = (by_label or later or earlier[::-1])[0]
+        folded[id(parent)].append(change)
+    return [(main, folded[id(main)]) for main in mains]
+
+
+def _change_entry(
+    main: _Change, folded: list[_Change], names: _Names, oldest: ChangeLogEntry
+) -> TrailEntry:
     entry = main.entry
     who, role, agency = _who(names, entry.actor_id, entry.agency_id, "System")
-    oldest = min([main, *folded], key=lambda c: (c.entry.timestamp, c.entry.pk)).entry
-    folded_lines = [change_sentence(c, []) for c in folded]
+    folded_lines = list(dict.fromkeys(change_sentence(c, []) for c in folded))
     return TrailEntry(
         log="changes",
         pk=entry.pk,
@@ -859,8 +901,11 @@ def describe_entries(entries) -> list[TrailEntry]:
     run: list[_Change] = []
 
     def flush():
-        for main, folded in _fold(run):
-            described.append(_change_entry(main, folded, names))
+        for rows in _runs(run):
+            # Every entry of an action shares the action's last row: a page ends after it.
+            oldest = rows[-1].entry
+            for main, folded in _fold(rows):
+                described.append(_change_entry(main, folded, names, oldest))
         run.clear()
 
     for entry in entries:

@@ -1,7 +1,7 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils import timezone
@@ -15,8 +15,7 @@ from audit.models import AccessAction
 from audit.selectors import (
     TrailCursor,
     TrailSearch,
-    audit_scope_for,
-    may_search_audit,
+    audit_scope_or_404,
     trail_page,
     trail_querysets,
 )
@@ -27,9 +26,7 @@ from audit.services import access_log_record
 def audit_search(request):
     """Managers search who changed, viewed, printed or was refused what, in words
     (R-AUDIT-1): both logs merged newest first, a page at a time."""
-    if not may_search_audit(request.user):
-        raise Http404
-    scope = audit_scope_for(request.user)
+    scope = audit_scope_or_404(request.user)
     form = AuditSearchForm(request.GET, tenant_id=request.user.tenant_id, scope=scope)
     entries, next_cursor, search = [], None, None
     if form.is_valid():
@@ -126,9 +123,7 @@ EXPORT_PAGE = 500
 def audit_export(request):
     """The current search as CSV, streamed (R-AUDIT-4): marked OFFICIAL-SENSITIVE with who
     exported it and when, and itself in the access log with its filters."""
-    if not may_search_audit(request.user):
-        raise Http404
-    scope = audit_scope_for(request.user)
+    scope = audit_scope_or_404(request.user)
     form = AuditSearchForm(request.GET, tenant_id=request.user.tenant_id, scope=scope)
     if not form.is_valid():
         return render(
