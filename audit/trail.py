@@ -687,7 +687,7 @@ ACCESS_VERBS = {
     AccessAction.LOGIN_FAILED: "Failed to sign in",
     AccessAction.LOGOUT: "Signed out",
     AccessAction.SECOND_FACTOR_FAILED: "Entered a wrong code from the authenticator app",
-    AccessAction.ROLE_GRANTED: "Gave a casework role",
+    AccessAction.ROLE_GRANTED: "Granted a casework role",
     AccessAction.SIGN_IN_UNLOCKED: "Unlocked a sign-in",
     AccessAction.SECOND_FACTOR_RESET: "Reset an authenticator app",
     AccessAction.API_TOKEN_ISSUED: "Issued an API token",
