@@ -220,8 +220,11 @@ def test_constant_queries_whatever_the_length_of_the_history(world, login):
     client = login(world.a.users["coordinator"])
     counts = []
     # Whatever the length of the history beyond a page (the first size fills one).
-    for count in (30, 90):
-        _mixed_entries(case, world.a.users["assessor"], count, timezone.now())
+    for hours, count in ((1, 30), (2, 90)):
+        # Newer than the case's own entries, so that both pages are alike.
+        _mixed_entries(
+            case, world.a.users["assessor"], count, timezone.now() + timedelta(hours=hours)
+        )
         client.get(history_url(case))  # warms the caches a first request fills
         with CaptureQueriesContext(connection) as queries:
             assert client.get(history_url(case)).status_code == 200
