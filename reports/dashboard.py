@@ -136,8 +136,17 @@ def logged_cases(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
 
 def first_tac_cases(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
     """First TAC held in the period after a completed assessment, with the days between."""
+    # A TAC held in the period first (a semi-join the planner can hash), so the first TAC
+    # is looked up only for the cases that had one.
+    held_in_period = TacMeeting.objects.filter(
+        case=OuterRef("pk"),
+        state=MeetingState.HELD,
+        held_on__gte=filters.date_from,
+        held_on__lte=filters.date_to,
+    )
     return (
         cases.filter(assessment_completed_on__isnull=False)
+        .filter(Exists(held_in_period))
         .annotate(first_tac_on=_first_tac())
         .filter(first_tac_on__gte=filters.date_from, first_tac_on__lte=filters.date_to)
         .annotate(days=DaysBetween(F("first_tac_on"), F("assessment_completed_on")))

@@ -12,10 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.models import Agency
 from agencies.roles import in_caf_team, managed_agency_ids
 from audit.models import AccessAction
 from audit.services import access_log_record
+from cases.models import Ethnicity
+from consent.models import ConsentGiver
 from deadlines import rules
+from delivery.models import ClosureReason
 from reports import charts
 from reports.dashboard import (
     FIGURES,
@@ -392,6 +396,31 @@ def figure_case_page(user, form: FigureCasesForm, today: date) -> CasePage | Non
     return CasePage(rows=rows[:PAGE_LENGTH], next_after=next_after)
 
 
+def describe_key(figure: str, key: str, tenant_id: int) -> str:
+    """A bar or cell of a figure in words, for the heading of its list."""
+    if not key:
+        return ""
+    if figure == "open":
+        return LEVEL_NAMES.get(int(key), key) if key.isascii() and key.isdigit() else key
+    if figure in ("logging", "first_tac"):
+        return {"in_time": "in time", "late": "later than the standard"}.get(key, key)
+    if figure == "closures":
+        return ClosureReason(key).label if key in ClosureReason.values else key
+    dimension, _, value = key.partition(":")
+    if dimension == "agency" and value.isascii() and value.isdigit() and len(value) < 19:
+        name = (
+            Agency.objects.filter(pk=int(value), tenant_id=tenant_id)
+            .values_list("name", flat=True)
+            .first()
+        )
+        return f"recorded by {name}" if name else key
+    if dimension == "ethnicity":
+        return Ethnicity(value).label if value in Ethnicity.values else "ethnicity not recorded"
+    if dimension == "refused_by":
+        return ConsentGiver(value).label if value in ConsentGiver.values else value
+    return f"in {value}" if dimension == "month" else key
+
+
 @login_required
 @require_http_methods(["GET"])
 def figure_cases_page(request):
@@ -414,6 +443,9 @@ def figure_cases_page(request):
             params["after"] = page.next_after
             next_url = "?" + params.urlencode()
     figure = form.cleaned_data.get("figure") if form.is_valid() else ""
+    key = ""
+    if form.is_valid():
+        key = describe_key(figure, form.cleaned_data.get("key") or "", tenant_id)
     return render(
         request,
         "reports/dashboard_cases.html",
@@ -422,6 +454,7 @@ def figure_cases_page(request):
             "page": page,
             "next_url": next_url,
             "figure_title": FIGURES.get(figure or "", ""),
+            "key": key,
             "filters": form.filters(today) if form.is_valid() else None,
         },
     )

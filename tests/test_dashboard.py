@@ -424,3 +424,34 @@ def test_the_api_is_in_the_schema(client):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/reports/dashboard/" in schema
     assert "reports_dashboard" in schema
+
+
+def test_the_demo_gives_the_caf_teams_manager_every_figure(db, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from agencies.models import User
+    from reports.dashboard import Filters, dashboard
+
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=StringIO())
+    manager = User.objects.get(username="manager")
+    board = dashboard(manager, Filters(date_from=TODAY - timedelta(days=364), date_to=TODAY), TODAY)
+    assert board.open_total > 0
+    assert board.logging.total > 0 and board.logging.late > 0
+    assert board.first_tac.total > 0
+    assert board.overdue_reviews_total > 0
+    assert board.refusals_total >= 2
+    assert board.closures_total > 0
+    assert board.risk_flags_total > 0
+
+
+def test_a_list_never_names_another_tenants_agency(board, world, login):
+    client = login(world.a.users["caf_manager"])
+    response = client.get(
+        f"/reports/dashboard/cases/?figure=refusals&key=agency:{world.b.school.pk}"
+    )
+    assert response.status_code == 200
+    assert world.b.school.name.encode() not in response.content
+    assert b"data-case=" not in response.content
