@@ -21,6 +21,9 @@ LEGEND_HEIGHT = 26
 LABEL_CHARACTERS = 30
 # GOV.UK Design System colours, each distinct to colour-blind readers when side by side.
 PALETTE = ("#b1b4b6", "#1d70b2", "#00703c", "#f47738", "#d4351c", "#6f72af", "#0f7a52")
+# Levels of need from none recorded (grey) to 4 (red); in time (blue) against later (orange).
+LEVEL_COLOURS = ("#b1b4b6", "#5694ca", "#1d70b2", "#f47738", "#d4351c")
+TIMELINESS_COLOURS = ("#1d70b2", "#f47738")
 TEXT = "#0b0c0c"
 
 _ids = count(1)
@@ -97,7 +100,11 @@ def bar_chart(*, title: str, bars: Sequence[Bar], unit: str = "") -> SafeString:
 
 
 def stacked_bar_chart(
-    *, title: str, series: Sequence[str], bars: Sequence[StackedBar]
+    *,
+    title: str,
+    series: Sequence[str],
+    bars: Sequence[StackedBar],
+    colours: Sequence[str] = PALETTE,
 ) -> SafeString:
     """One horizontal bar per ``bars``, split into ``series`` (named in a legend above), each
     part a link of its own."""
@@ -105,7 +112,7 @@ def stacked_bar_chart(
     parts = []
     x = 0
     for index, name in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = colours[index % len(colours)]
         parts.append(
             f'<rect x="{x}" y="{TOP}" width="14" height="14" fill="{colour}"/>'
             f'<text x="{x + 18}" y="{TOP + 12}" fill="{TEXT}">{escape(name)}</text>'
@@ -122,7 +129,7 @@ def stacked_bar_chart(
             href = bar.hrefs[index] if index < len(bar.hrefs) else ""
             drawn = (
                 f'<rect x="{x}" y="{y}" width="{width}" height="{BAR_HEIGHT}" '
-                f'fill="{PALETTE[index % len(PALETTE)]}"/>'
+                f'fill="{colours[index % len(colours)]}"/>'
             )
             parts.append(_link(href, drawn, f"{bar.label}, {series[index]}: {_number(value)}"))
             x += width

@@ -38,6 +38,7 @@ class DashboardFilterForm(GovukFormMixin, forms.Form):
         required=False,
         input_formats=DATE_FORMATS,
         validators=[validate_search_date],
+        widget=forms.DateInput(format="%d/%m/%Y"),
         help_text="For example, 1/4/2026",
     )
     date_to = forms.DateField(
@@ -45,6 +46,7 @@ class DashboardFilterForm(GovukFormMixin, forms.Form):
         required=False,
         input_formats=DATE_FORMATS,
         validators=[validate_search_date],
+        widget=forms.DateInput(format="%d/%m/%Y"),
         help_text="For example, 31/3/2027",
     )
 

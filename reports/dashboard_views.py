@@ -33,7 +33,12 @@ from reports.dashboard import (
     dashboard,
     figure_cases,
 )
-from reports.dashboard_forms import DashboardFilterForm, FigureCasesForm, encode_after
+from reports.dashboard_forms import (
+    DashboardFilterForm,
+    FigureCasesForm,
+    default_period,
+    encode_after,
+)
 
 PAGE_LENGTH = 50
 LEVEL_NAMES = {NO_LEVEL: "Not yet assessed", **{level: f"Level {level}" for level in LEVELS}}
@@ -131,7 +136,10 @@ def _open_figure(board: Dashboard) -> Figure:
         columns=["Assessing agency", *(LEVEL_NAMES[level] for level in levels), "Total"],
         rows=rows,
         chart=charts.stacked_bar_chart(
-            title=title, series=[LEVEL_NAMES[level] for level in levels], bars=bars
+            title=title,
+            series=[LEVEL_NAMES[level] for level in levels],
+            bars=bars,
+            colours=charts.LEVEL_COLOURS,
         ),
     )
 
@@ -140,7 +148,13 @@ def _days(value: float | None) -> str:
     return "none" if value is None else f"{value:g}"
 
 
-def _timeliness_figure(board: Dashboard, name: str, data: Timeliness, title: str, what: str):
+def _cafs(count: int) -> str:
+    return f"{count} CAF" if count == 1 else f"{count} CAFs"
+
+
+def _timeliness_figure(
+    board: Dashboard, name: str, data: Timeliness, title: str, what: str, what_one: str
+) -> Figure:
     filters = board.filters
     rows = []
     bars = []
@@ -181,10 +195,15 @@ def _timeliness_figure(board: Dashboard, name: str, data: Timeliness, title: str
         title=title,
         total=data.total,
         url=figure_url(filters, name),
-        summary=f"{data.total} {what} in the period: median {_days(data.median_days)} days{share}.",
+        summary=(
+            f"{data.total} {what if data.total != 1 else what_one} in the period: "
+            f"median {_days(data.median_days)} days{share}."
+        ),
         columns=["Assessing agency", "Cases", series[0], series[1], "Median days"],
         rows=rows,
-        chart=charts.stacked_bar_chart(title=title, series=series, bars=bars),
+        chart=charts.stacked_bar_chart(
+            title=title, series=series, bars=bars, colours=charts.TIMELINESS_COLOURS
+        ),
         median_days=data.median_days,
         share_in_time=data.share_in_time,
     )
@@ -245,7 +264,7 @@ def _refusal_figures(board: Dashboard) -> list[Figure]:
                 total=board.refusals_total,
                 url=figure_url(filters, "refusals"),
                 summary=(
-                    f"{board.refusals_total} cases with a refusal in the period, counted once "
+                    f"{_cafs(board.refusals_total)} with a refusal in the period, counted once "
                     "in each group they fall in."
                 ),
                 columns=[column, "Cases"],
@@ -272,6 +291,7 @@ def dashboard_figures(board: Dashboard) -> list[Figure]:
             board.logging,
             f"From intention to logging, against {LOGGING_WITHIN_DAYS} days",
             "CAFs logged",
+            "CAF logged",
         ),
         _timeliness_figure(
             board,
@@ -280,6 +300,7 @@ def dashboard_figures(board: Dashboard) -> list[Figure]:
             "From the completed assessment to the first TAC, against "
             f"{rules.FIRST_TAC_WITHIN} working days",
             "first TACs held",
+            "first TAC held",
         ),
         _agency_count_figure(
             board,
@@ -287,7 +308,7 @@ def dashboard_figures(board: Dashboard) -> list[Figure]:
             "Overdue reviews",
             board.overdue_reviews,
             board.overdue_reviews_total,
-            f"{board.overdue_reviews_total} CAFs with a review overdue today (a review is due "
+            f"{_cafs(board.overdue_reviews_total)} with a review overdue today (a review is due "
             "3 months after the first TAC or the last review).",
         ),
         *_refusal_figures(board),
@@ -296,7 +317,7 @@ def dashboard_figures(board: Dashboard) -> list[Figure]:
             title=closures_title,
             total=board.closures_total,
             url=figure_url(filters, "closures"),
-            summary=(f"{board.closures_total} CAFs closed in the period and not reopened since."),
+            summary=(f"{_cafs(board.closures_total)} closed in the period and not reopened since."),
             columns=["Reason", "Cases"],
             rows=closure_rows,
             chart=charts.bar_chart(
@@ -313,7 +334,7 @@ def dashboard_figures(board: Dashboard) -> list[Figure]:
             "Non-engagement risk flags",
             board.risk_flags,
             board.risk_flags_total,
-            f"{board.risk_flags_total} CAFs closed in the period because the family did not "
+            f"{_cafs(board.risk_flags_total)} closed in the period because the family did not "
             "engage, flagged as a risk.",
         ),
     ]
@@ -333,7 +354,10 @@ def _tenant_of(request) -> int:
 def dashboard_page(request):
     tenant_id = _tenant_of(request)
     today = timezone.localdate()
-    form = DashboardFilterForm(request.GET or None, tenant_id=tenant_id)
+    start, end = default_period(today)
+    form = DashboardFilterForm(
+        request.GET or None, tenant_id=tenant_id, initial={"date_from": start, "date_to": end}
+    )
     figures = None
     filters = None
     if not form.is_bound or form.is_valid():
