@@ -46,7 +46,6 @@ REVIEWED_STATES = (CaseState.DELIVERY, CaseState.REVIEW)
 LEVELS = (1, 2, 3, 4)
 NO_LEVEL = 0  # no version of the assessment states a level of need yet
 LOGGING_WITHIN_DAYS = rules.SUBMIT_WITHIN.days  # the 28 days of R-ASSESS-5
-REFUSAL_DIMENSIONS = ("agency", "ethnicity", "refused_by", "month")
 
 
 @dataclass(frozen=True)
