@@ -50,6 +50,12 @@ class AnnexAPageSerializer(serializers.Serializer):
 KEYS = list(AnnexARowSerializer().fields)
 
 
+def _row(row) -> dict:
+    values = dict(zip(KEYS, text_cells(row), strict=True))
+    values["age_of_child_years"] = row.age
+    return values
+
+
 class AnnexAView(APIView):
     @extend_schema(
         operation_id="reports_annex_a",
@@ -88,7 +94,7 @@ class AnnexAView(APIView):
         return Response(
             {
                 "as_at": as_at.strftime("%d/%m/%Y"),
-                "results": [dict(zip(KEYS, text_cells(row), strict=True)) for row in rows],
+                "results": [_row(row) for row in rows],
                 "next": str(rows[-1].child_id) if more else None,
             }
         )
