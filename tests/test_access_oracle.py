@@ -198,6 +198,12 @@ def sees_job_runs(user: User, tenant_id: int | None) -> bool:
     return manages(user, tenant_id) or in_caf_team(user, tenant_id)
 
 
+def oversees(user: User, tenant_id: int | None) -> bool:
+    """Oversight (issue 15): managers and the CAF team. The returns list only the cases the
+    viewer may see (tests/test_annex_a.py and tests/test_supporting_families.py walk it)."""
+    return manages(user, tenant_id) or in_caf_team(user, tenant_id)
+
+
 def sets_retention(user: User, tenant_id: int | None) -> bool:
     """The tenant's administrator, or a manager of its CAF team (R-RET-1)."""
     if tenant_id is None or user.tenant_id != tenant_id:
@@ -453,6 +459,17 @@ ROUTES = {
     "refusal-escalate": ("caf_team", escalates_refusals, ["post"]),
     "audit:search": ("manager", manages, ["get"]),
     "monitoring:runs": ("manager", sees_job_runs, ["get"]),
+    # The returns (issue 15): Ofsted's Annex A list and the Supporting Families return. An
+    # export job is its requester's alone (tests/test_exports.py walks every role and another
+    # tenant).
+    "reports:annex_a": ("manager", oversees, ["get"]),
+    "reports:supporting_families": ("manager", oversees, ["get"]),
+    "reports:sf_cases": ("manager", oversees, ["get"]),
+    "reports:api-annex-a": ("manager", oversees, ["get"]),
+    "reports:api-supporting-families": ("manager", oversees, ["get"]),
+    "reports:export_status": ("export_job", None, ["get"]),
+    "reports:export_download": ("export_job", None, ["get"]),
+    "reports:api-export-status": ("export_job", None, ["get"]),
     # Retention (issue 14): the periods, legal holds and the dry run of the tenant; lifting a
     # hold is walked, every role and another tenant, in tests/test_retention.py.
     "retention:policy": ("caf_team", sets_retention, ["get", "post"]),
