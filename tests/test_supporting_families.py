@@ -150,6 +150,20 @@ def test_the_list_behind_a_figure_costs_the_same_queries_for_more_cases(families
     assert queries("health") == queries("education")
 
 
+def test_the_cases_behind_a_figure_come_a_page_at_a_time(families, world, login, monkeypatch):
+    monkeypatch.setattr("reports.returns_views.CASES_PAGE", 1)
+    client = login(world.a.users["caf_manager"])
+    query = {"quarter": QUARTER.code, "outcome": "education", "measure": "need"}
+
+    first = client.get(CASES_URL, query).content.decode()
+    after = re.search(r"after=(\d+)", first).group(1)
+    second = client.get(CASES_URL, {**query, "after": after}).content.decode()
+
+    shown = set(re.findall(r"CAF-\d{6}", first)) | set(re.findall(r"CAF-\d{6}", second))
+    assert shown == {families.reviewed.reference, families.done.reference}
+    assert "More families" not in second
+
+
 def test_another_quarter_has_no_progress(families, world, login):
     previous = QUARTER.previous().code
     page = login(world.a.users["caf_manager"]).get(URL, {"quarter": previous})
