@@ -474,6 +474,7 @@ def _load_cases(
         "intention_logged_at",
         "closed_on",
         "updated_at",
+        "stepped_down_from",
     ]
     perm_columns = ["group_id", "permission_id", "content_object_id"]
     consent_columns = [
@@ -523,6 +524,7 @@ def _load_cases(
                     logged.isoformat(),
                     closed_on,
                     logged.isoformat(),
+                    "",
                 )
             )
             for group_id in (agency.group_id, caf_team.group_id):
