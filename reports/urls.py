@@ -3,8 +3,7 @@ Families), their exports and the reports API (issue 15)."""
 
 from django.urls import path
 
-from reports import dashboard_api, dashboard_views
-from reports import returns_api, returns_views
+from reports import dashboard_api, dashboard_views, returns_api, returns_views
 
 app_name = "reports"
 
