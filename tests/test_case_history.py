@@ -94,7 +94,7 @@ def test_everything_that_happened_shows_newest_first(world, login, lived_case):
     birth = page.index("Date of birth")
     printed = page.index("consent form PDF")
     viewed = page.index("Viewed")
-    consent = page.index("Pat Parent")
+    consent = page.index("Consent recorded")
     assert export < sharing < birth < printed < viewed < consent
     # The change of date of birth with before and after; the child's name in the caption.
     assert "2016" in page[birth : birth + 200]
@@ -286,11 +286,11 @@ def test_managers_see_refused_look_ups_of_their_scope(world, login):
     case = world.a.case
     login(world.a.users["police_practitioner"]).get(history_url(case))  # refused, logged
     caf_manager = text_of(login(world.a.users["caf_manager"]).get(history_url(case)))
-    assert "Denied" in caf_manager
+    assert "Refused access" in caf_manager
     school_manager = text_of(login(world.a.users["school_manager"]).get(history_url(case)))
-    assert "Denied" not in school_manager
+    assert "Refused access" not in school_manager
     assessor = text_of(login(world.a.users["assessor"]).get(history_url(case)))
-    assert "Denied" not in assessor
+    assert "Refused access" not in assessor
 
 
 # --- Bad input, and the page's own record ----------------------------------------------------

@@ -111,13 +111,19 @@ def test_what_they_viewed_printed_exported_changed_and_were_refused(world, login
     )
     child_details_correct(case=case, by=assessor, date_of_birth=date(2016, 4, 21))
     page = text_of(login(world.a.users["school_manager"]).get(page_url(assessor)))
-    for words in ("Viewed", "consent form PDF", "assessment PDF export", "Denied", "Logged in"):
+    for words in (
+        "Viewed",
+        "consent form PDF",
+        "assessment PDF export",
+        "Refused access",
+        "Signed in",
+    ):
         assert words in page, words
     assert "Date of birth" in page
     # Newest first: the change, then the export, the print, the refusal, the view.
     assert page.index("Date of birth") < page.index("assessment PDF export")
     assert page.index("assessment PDF export") < page.index("consent form PDF")
-    assert page.index("consent form PDF") < page.index("Denied")
+    assert page.index("consent form PDF") < page.index("Refused access")
     # The case is a link for a manager who may open it.
     content = login(world.a.users["school_manager"]).get(page_url(assessor)).content.decode()
     assert f'href="/cases/{case.pk}/"' in content
