@@ -23,7 +23,6 @@ see the end of the printed output and the report; summarised in the README's ben
 """
 
 import argparse
-import inspect
 import os
 import re
 import statistics
@@ -113,106 +112,180 @@ def explain(sql: str, params) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def samples(dataset, caf_manager, agency_manager) -> dict:
+def samples(dataset) -> dict:
     """The values the filters are given: busy and quiet people, a busy case and its child."""
     from agencies.models import User
     from cases.models import Case
 
     agency = dataset.agencies[0]
     staff = list(
-        User.objects.filter(memberships__agency=agency, memberships__role="practitioner")
-        .order_by("pk")
-        .values_list("username", flat=True)
+        User.objects.filter(memberships__agency=agency, memberships__role="practitioner").order_by(
+            "pk"
+        )
     )
-    busy_case = Case.objects.filter(assessor_agency=agency).order_by("-intention_logged_at").first()
-    old_case = Case.objects.filter(assessor_agency=agency).order_by("intention_logged_at").first()
-    other = dataset.agencies[2]
+    cases = Case.objects.filter(assessor_agency=agency)
     return {
         "agency": agency,
-        "other_agency": other,
         "busy_user": staff[0],
         "quiet_user": staff[-1],
-        "busy_case": busy_case,
-        "old_case": old_case,
+        "busy_case": cases.order_by("-intention_logged_at").first(),
+        "old_case": cases.order_by("intention_logged_at").first(),
     }
 
 
 def audit_filters(sample: dict, today: date) -> list[tuple[str, dict]]:
-    """(label, keyword arguments of the search): each filter the page offers."""
-    week_ago = today - timedelta(days=7)
-    year_ago = today - timedelta(days=365)
+    """(label, filters): each filter the search offers, in the trail's terms (person, agency,
+    case, child, kind, dates)."""
+    week_ago, year_ago = today - timedelta(days=7), today - timedelta(days=365)
+    a_year_ago = {"date_from": year_ago, "date_to": year_ago + timedelta(days=7)}
     return [
         ("no filter", {}),
-        ("person (busiest)", {"username": sample["busy_user"]}),
-        ("person (quiet)", {"username": sample["quiet_user"]}),
-        ("agency (own)", {"agency_id": sample["agency"].pk}),
+        ("person (busiest)", {"person": sample["busy_user"]}),
+        ("person (quiet)", {"person": sample["quiet_user"]}),
+        ("agency", {"agency_id": sample["agency"].pk}),
         ("case (recent, busy)", {"case_id": sample["busy_case"].pk}),
         ("case (three years old)", {"case_id": sample["old_case"].pk}),
         ("child", {"child_id": sample["busy_case"].child_id}),
-        ("kind: printed", {"kind": "print"}),
+        ("kind: printed", {"kind": "printed"}),
+        ("kind: consent changes", {"kind": "consent"}),
         ("dates: last 7 days", {"date_from": week_ago, "date_to": today}),
-        ("dates: a week a year ago", {"date_from": year_ago, "date_to": year_ago + timedelta(7)}),
-        (
-            "person + dates (a year ago)",
-            {
-                "username": sample["busy_user"],
-                "date_from": year_ago,
-                "date_to": year_ago + timedelta(7),
-            },
-        ),
+        ("dates: a week a year ago", a_year_ago),
+        ("person + a week a year ago", {"person": sample["busy_user"], **a_year_ago}),
     ]
 
 
-def audit_selector_runs(tenant_id, scope, log, filters, repeats, group) -> list[Result]:
-    """The search as the page runs it: first page, then a page a year deep in the keyset."""
-    from audit import selectors
+class MainSearch:
+    """The search as main's page runs it: one log at a time (``audit_entries``,
+    ``page_before``); no child or kind filter."""
 
-    accepted = set(inspect.signature(selectors.audit_entries).parameters)
-    time_field = "timestamp" if log == "changes" else "at"
+    logs = ("access", "changes")
+
+    def __init__(self, tenant_id, scope):
+        self.tenant_id, self.scope = tenant_id, scope
+
+    def supports(self, filters: dict) -> bool:
+        return not {"child_id", "kind"} & set(filters)
+
+    def _entries(self, log, filters):
+        from audit.selectors import audit_entries
+
+        filters = dict(filters)
+        if "person" in filters:
+            filters["username"] = filters.pop("person").username
+        return audit_entries(
+            tenant_id=self.tenant_id, scope_agency_ids=self.scope, log=log, **filters
+        )
+
+    def page(self, log, filters, cursor=None) -> int:
+        from audit.selectors import page_before
+
+        rows, _ = page_before(self._entries(log, filters), log=log, cursor=cursor)
+        return len(rows)
+
+    def cursor_before(self, log, filters, day):
+        time_field = "timestamp" if log == "changes" else "at"
+        row = (
+            self._entries(log, filters)
+            .filter(**{f"{time_field}__lt": day})
+            .values(time_field, "pk")
+            .first()
+        )
+        return f"{row[time_field].isoformat()}_{row['pk']}" if row else None
+
+
+class TrailSearchRun:
+    """The search as the trail branch's page runs it: both logs merged by keyset
+    (``trail_querysets``, ``trail_page``), entries in words."""
+
+    logs = ("all",)
+
+    def __init__(self, tenant_id, scope):
+        self.tenant_id, self.scope = tenant_id, scope
+
+    def supports(self, filters: dict) -> bool:
+        return True
+
+    def _rows(self, log, filters):
+        from audit import selectors
+
+        filters = dict(filters)
+        if "person" in filters:
+            filters["person_id"] = filters.pop("person").pk
+        search = selectors.TrailSearch(log=log, **filters)
+        return selectors.trail_querysets(
+            tenant_id=self.tenant_id, scope_agency_ids=self.scope, search=search
+        )
+
+    def page(self, log, filters, cursor=None) -> int:
+        from audit import selectors
+
+        changes, access = self._rows(log, filters)
+        entries, _ = selectors.trail_page(changes, access, cursor=cursor)
+        return len(entries)
+
+    def cursor_before(self, log, filters, day):
+        from audit.selectors import TrailCursor
+
+        changes, access = self._rows(log, filters)
+        rows = access if access is not None else changes
+        if rows is None:
+            return None
+        time_field = "at" if rows is access else "timestamp"
+        row = rows.filter(**{f"{time_field}__lt": day}).order_by(f"-{time_field}", "-pk").first()
+        if row is None:
+            return None
+        return TrailCursor(
+            at=getattr(row, time_field), log="access" if rows is access else "changes", pk=row.pk
+        )
+
+
+def audit_selector_runs(search, filters, repeats, group) -> list[Result]:
+    """Each filter: its first page, then a page a year deep in the keyset."""
+    year_ago = date.today() - timedelta(days=365)
     results = []
-    for label, kwargs in filters:
-        if not set(kwargs) <= accepted:
-            missing = ", ".join(sorted(set(kwargs) - accepted))
-            result = Result(group, f"{log}: {label}")
-            result.note = f"(no {missing} filter in audit_entries on this branch)"
-            results.append(result)
-            continue
+    for log in search.logs:
+        for label, kwargs in filters:
+            if not search.supports(kwargs):
+                result = Result(group, f"{log}: {label}")
+                result.note = "(no such filter on this branch)"
+                results.append(result)
+                continue
 
-        def entries(kwargs=kwargs):
-            return selectors.audit_entries(
-                tenant_id=tenant_id, scope_agency_ids=scope, log=log, **kwargs
-            )
+            def first(kwargs=kwargs, log=log):
+                return search.page(log, kwargs)
 
-        def first(entries=entries):
-            rows, _ = selectors.page_before(entries(), log=log, cursor=None)
-            return len(rows)
+            results.append(measure(group, f"{log}: {label}, first page", first, repeats))
+            cursor = search.cursor_before(log, kwargs, year_ago)
+            if cursor is None:
+                continue
 
-        results.append(measure(group, f"{log}: {label} (first page)", first, repeats))
-        year_ago = date.today() - timedelta(days=365)
-        anchor = entries().filter(**{f"{time_field}__lt": year_ago}).values(time_field, "pk")
-        anchor = anchor.first()
-        if anchor is None:
-            continue
-        cursor = f"{anchor[time_field].isoformat()}_{anchor['pk']}"
+            def deep(kwargs=kwargs, log=log, cursor=cursor):
+                return search.page(log, kwargs, cursor)
 
-        def deep(entries=entries, cursor=cursor):
-            rows, _ = selectors.page_before(entries(), log=log, cursor=cursor)
-            return len(rows)
-
-        results.append(measure(group, f"{log}: {label} (a year deep)", deep, repeats))
+            results.append(measure(group, f"{log}: {label}, a year deep", deep, repeats))
     return results
 
 
-def audit_page_runs(client, logs, sample, repeats, group) -> list[Result]:
-    """The audit search page through the test client (the form as a manager fills it)."""
+def audit_page_runs(client, sample, repeats, group, trail: bool) -> list[Result]:
+    """The audit search page through the test client, the form as a manager fills it."""
+    person = (
+        {"person": sample["busy_user"].pk} if trail else {"username": sample["busy_user"].username}
+    )
+    queries = [
+        ("no filter", {}),
+        ("person", person),
+        ("agency", {"agency": sample["agency"].pk}),
+        ("case", {"case": f"CAF-{sample['busy_case'].pk:06d}"}),
+    ]
+    if trail:
+        queries += [
+            ("child", {"child": sample["busy_case"].child_id}),
+            ("kind: printed", {"kind": "printed"}),
+        ]
+    logs = ("all",) if trail else ("access", "changes")
     results = []
     for log in logs:
-        for label, query in (
-            ("no filter", {}),
-            ("person", {"username": sample["busy_user"]}),
-            ("agency", {"agency": sample["agency"].pk}),
-            ("case", {"case": f"CAF-{sample['busy_case'].pk:06d}"}),
-        ):
+        for label, query in queries:
             params = {"log": log, **query}
 
             def get(params=params):
@@ -261,19 +334,25 @@ def page_runs(clients: dict, sample: dict, repeats: int) -> list[Result]:
     from django.urls import NoReverseMatch, reverse
 
     case = sample["busy_case"]
+    today = date.today()
+    quarter = {
+        "date_from": (today - timedelta(days=91)).strftime("%d/%m/%Y"),
+        "date_to": today.strftime("%d/%m/%Y"),
+    }
     candidates = [
-        ("case history", "audit:case_history", [case.pk], {}),
         ("case history", "cases:history", [case.pk], {}),
-        ("person activity", "audit:person", None, {}),
+        ("person activity", "audit:person", [sample["busy_user"].pk], {}),
         ("dashboard", "reports:dashboard", [], {}),
         ("dashboard, one agency", "reports:dashboard", [], {"agency": sample["agency"].pk}),
-        ("Annex A (CSV)", "reports:annex_a", [], {"format": "csv"}),
-        ("Annex A (XLSX)", "reports:annex_a", [], {"format": "xlsx"}),
+        ("dashboard, area BS1", "reports:dashboard", [], {"area": "BS1"}),
+        ("dashboard, last quarter", "reports:dashboard", [], quarter),
+        ("dashboard API", "reports:api-dashboard", [], {}),
+        ("Annex A preview page", "reports:annex_a", [], {}),
     ]
     results = []
     for label, name, args, query in candidates:
         try:
-            url = reverse(name, args=args) if args is not None else None
+            url = reverse(name, args=args)
         except NoReverseMatch:
             url = None
         if url is None:
@@ -294,6 +373,39 @@ def page_runs(clients: dict, sample: dict, repeats: int) -> list[Result]:
     return results
 
 
+def annex_a_runs(users: dict, repeats: int) -> list[Result]:
+    """The Annex A export of the whole list as the export job writes it on the worker
+    (``export_job_run``: the list read in chunks, the file written and stored)."""
+    try:
+        from reports.exports import FORMATS, export_job_run, returns_agency_id
+        from reports.models import ExportJob
+    except ImportError:
+        result = Result("Annex A export", "export job")
+        result.note = "(reports.exports not on this branch)"
+        return [result]
+    from django.conf import settings
+    from django.utils import timezone
+
+    results = []
+    for who, user in users.items():
+        for extension, kind in FORMATS.items():
+
+            def run(user=user, kind=kind):
+                job = ExportJob.objects.create(
+                    tenant_id=user.tenant_id,
+                    requested_by=user,
+                    agency_id=returns_agency_id(user),
+                    kind=kind,
+                    params={"as_at": date.today().isoformat()},
+                    expires_at=timezone.now() + timedelta(hours=settings.REPORT_EXPORT_KEEP_HOURS),
+                )
+                job = export_job_run(job.pk)
+                return job.rows if hasattr(job, "rows") else None
+
+            results.append(measure(f"Annex A export job as {who}", extension.upper(), run, repeats))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
@@ -307,34 +419,35 @@ def main() -> None:
 
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append("testserver")
+    from audit import selectors
     from audit.selectors import audit_scope_for
 
     dataset, caf_manager, agency_managers = build_reports_data(
         children=300_000, cases=200_000, report=print
     )
     agency_manager = agency_managers[0]
-    sample = samples(dataset, caf_manager, agency_manager)
+    sample = samples(dataset)
     print(
-        f"\nbusiest person {sample['busy_user']}, quiet person {sample['quiet_user']}, "
-        f"case {sample['busy_case'].pk} (recent), {sample['old_case'].pk} (old), "
-        f"agency {sample['agency'].name}"
+        f"\nbusiest person {sample['busy_user'].username}, quiet person "
+        f"{sample['quiet_user'].username}, case {sample['busy_case'].pk} (recent), "
+        f"{sample['old_case'].pk} (old), agency {sample['agency'].name}"
     )
     results = baseline(dataset, args.repeats * 5)
     filters = audit_filters(sample, date.today())
+    trail = hasattr(selectors, "trail_querysets")
     if not args.skip_selectors:
         for who, user in (("CAF manager", caf_manager), ("agency manager", agency_manager)):
             scope = audit_scope_for(user)
-            for log in ("access", "changes"):
-                results += audit_selector_runs(
-                    dataset.tenant.pk, scope, log, filters, args.repeats, f"audit_entries, {who}"
-                )
+            search = (TrailSearchRun if trail else MainSearch)(dataset.tenant.pk, scope)
+            results += audit_selector_runs(search, filters, args.repeats, f"search, {who}")
     clients = {"CAF manager": signed_in_client(caf_manager)}
     clients["agency manager"] = signed_in_client(agency_manager)
     for who, client in clients.items():
-        results += audit_page_runs(
-            client, ("access", "changes"), sample, args.repeats, f"/audit/ as {who}"
-        )
+        results += audit_page_runs(client, sample, args.repeats, f"/audit/ as {who}", trail)
     results += page_runs(clients, sample, args.repeats)
+    results += annex_a_runs(
+        {"CAF manager": caf_manager, "agency manager": agency_manager}, max(1, args.repeats // 2)
+    )
 
     print(
         f"\n{'':<34} {'':<44} {'median':>9} {'p95':>9} {'qry':>4} {'slowest':>9} {'rows':>6}"
