@@ -57,6 +57,10 @@ class ChangeLogEntry(AppendOnlyModel, AbstractLogEntry):  # noqa: DJ008 (__str__
             models.Index(fields=["child_id", "-timestamp"], name="changelog_child_time"),
             models.Index(fields=["actor", "-timestamp"], name="changelog_actor_time"),
             models.Index(fields=["agency_id", "-timestamp"], name="changelog_agency_time"),
+            # The kind filter (audit.kinds): content types of a kind, newest first.
+            models.Index(
+                fields=["tenant", "content_type", "-timestamp"], name="changelog_tenant_kind_time"
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -145,6 +149,8 @@ class AccessLogEntry(AppendOnlyModel):
             models.Index(fields=["user", "-at"], name="accesslog_user_time"),
             models.Index(fields=["action", "-at"], name="accesslog_action_time"),
             models.Index(fields=["agency_id", "-at"], name="accesslog_agency_time"),
+            # The kind filter (audit.kinds): actions of a kind in one tenant, newest first.
+            models.Index(fields=["tenant", "action", "-at"], name="accesslog_tenant_kind_time"),
         ]
 
     def __str__(self) -> str:

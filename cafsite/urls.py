@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from assessments.api.contributions import ContributionViewSet
 from assessments.api.validation import AssessmentQueueViewSet
 from assessments.api.views import AssessmentViewSet
+from audit.api import AuditTrailView
 from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
@@ -69,6 +70,7 @@ urlpatterns = [
         ForumSessionAgendaView.as_view(),
         name="forum-session-agenda",
     ),
+    path("api/audit/", AuditTrailView.as_view(), name="api-audit"),
     path("api/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

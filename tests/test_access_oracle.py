@@ -452,6 +452,10 @@ ROUTES = {
     "refusal-patterns": ("caf_team", in_caf_team, ["get"]),
     "refusal-escalate": ("caf_team", escalates_refusals, ["post"]),
     "audit:search": ("manager", manages, ["get"]),
+    # The trail's CSV export and API: the same managers; what each sees is walked in
+    # tests/test_audit_trail.py.
+    "audit:export": ("manager", manages, ["get"]),
+    "api-audit": ("manager", manages, ["get"]),
     "monitoring:runs": ("manager", sees_job_runs, ["get"]),
     # Retention (issue 14): the periods, legal holds and the dry run of the tenant; lifting a
     # hold is walked, every role and another tenant, in tests/test_retention.py.
