@@ -8,6 +8,7 @@ from assessments.api.contributions import ContributionViewSet
 from assessments.api.validation import AssessmentQueueViewSet
 from assessments.api.views import AssessmentViewSet
 from audit.api import AuditTrailView
+from audit.history_api import CaseHistoryView, PersonActivityView
 from cafsite.validation import IdConverter
 from cases.api.check_views import CheckViewSet
 from cases.api.views import CaseViewSet
@@ -71,6 +72,8 @@ urlpatterns = [
         name="forum-session-agenda",
     ),
     path("api/audit/", AuditTrailView.as_view(), name="api-audit"),
+    path("api/cases/<id:pk>/history/", CaseHistoryView.as_view(), name="case-history"),
+    path("api/people/<id:pk>/activity/", PersonActivityView.as_view(), name="person-activity"),
     path("api/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

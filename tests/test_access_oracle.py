@@ -221,6 +221,12 @@ ROUTES = {
     "cases:detail": ("case", sees, ["get"]),
     "cases:child_details": ("case", changes, ["get", "post"]),
     "cases:timeline": ("case", sees, ["get"]),
+    # A case's whole history (issue 15): whoever sees the case, managers among them; a person's
+    # activity is walked, every role and another tenant, in tests/test_person_activity.py.
+    "cases:history": ("case", sees, ["get"]),
+    "case-history": ("case", sees, ["get"]),
+    "audit:person": ("person", None, ["get"]),
+    "person-activity": ("person", None, ["get"]),
     "consent:pdf": ("case", sees_consent_copy, ["get"]),
     "consent:record": ("case", changes, ["get", "post"]),
     "consent:withdraw": ("case", changes, ["get", "post"]),
