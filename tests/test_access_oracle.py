@@ -198,6 +198,12 @@ def sees_job_runs(user: User, tenant_id: int | None) -> bool:
     return manages(user, tenant_id) or in_caf_team(user, tenant_id)
 
 
+def oversees(user: User, tenant_id: int | None) -> bool:
+    """The oversight dashboard, its case lists and its API: managers and the CAF team, each
+    seeing what they may open (tests/test_dashboard.py walks the scoping)."""
+    return manages(user, tenant_id) or in_caf_team(user, tenant_id)
+
+
 def sets_retention(user: User, tenant_id: int | None) -> bool:
     """The tenant's administrator, or a manager of its CAF team (R-RET-1)."""
     if tenant_id is None or user.tenant_id != tenant_id:
@@ -463,6 +469,10 @@ ROUTES = {
     "audit:export": ("manager", manages, ["get"]),
     "api-audit": ("manager", manages, ["get"]),
     "monitoring:runs": ("manager", sees_job_runs, ["get"]),
+    # The oversight dashboard (issue 15).
+    "reports:dashboard": ("manager", oversees, ["get"]),
+    "reports:cases": ("manager", oversees, ["get"]),
+    "reports:api-dashboard": ("manager", oversees, ["get"]),
     # Retention (issue 14): the periods, legal holds and the dry run of the tenant; lifting a
     # hold is walked, every role and another tenant, in tests/test_retention.py.
     "retention:policy": ("caf_team", sets_retention, ["get", "post"]),

@@ -27,6 +27,7 @@ from demo.assessments import load_assessment_examples
 from demo.deadlines import load_deadline_examples
 from demo.delivery import load_delivery_examples
 from demo.meetings import load_meeting_examples
+from demo.reports import load_report_examples
 from demo.retention import load_retention_examples
 from demo.tac import load_tac_examples
 from referrals.models import InvolvementKind, Tier34Involvement
@@ -313,6 +314,7 @@ class Command(BaseCommand):
             load_delivery_examples(Tenant.objects.get(slug="northshire"))
             load_deadline_examples(Tenant.objects.get(slug="northshire"))
             load_retention_examples(Tenant.objects.get(slug="northshire"))
+            load_report_examples(Tenant.objects.get(slug="northshire"))
             self._tenant(
                 "Westborough Borough Council",
                 "westborough",
