@@ -199,8 +199,9 @@ def sees_job_runs(user: User, tenant_id: int | None) -> bool:
 
 
 def oversees(user: User, tenant_id: int | None) -> bool:
-    """The oversight dashboard, its case lists and its API: managers and the CAF team, each
-    seeing what they may open (tests/test_dashboard.py walks the scoping)."""
+    """Oversight (issue 15): managers and the CAF team, each seeing what they may open
+    (tests/test_dashboard.py, tests/test_annex_a.py and tests/test_supporting_families.py
+    walk the scoping)."""
     return manages(user, tenant_id) or in_caf_team(user, tenant_id)
 
 
@@ -473,6 +474,17 @@ ROUTES = {
     "reports:dashboard": ("manager", oversees, ["get"]),
     "reports:cases": ("manager", oversees, ["get"]),
     "reports:api-dashboard": ("manager", oversees, ["get"]),
+    # The returns (issue 15): Ofsted's Annex A list and the Supporting Families return. An
+    # export job is its requester's alone (tests/test_exports.py walks every role and another
+    # tenant).
+    "reports:annex_a": ("manager", oversees, ["get"]),
+    "reports:supporting_families": ("manager", oversees, ["get"]),
+    "reports:sf_cases": ("manager", oversees, ["get"]),
+    "reports:api-annex-a": ("manager", oversees, ["get"]),
+    "reports:api-supporting-families": ("manager", oversees, ["get"]),
+    "reports:export_status": ("export_job", None, ["get"]),
+    "reports:export_download": ("export_job", None, ["get"]),
+    "reports:api-export-status": ("export_job", None, ["get"]),
     # Retention (issue 14): the periods, legal holds and the dry run of the tenant; lifting a
     # hold is walked, every role and another tenant, in tests/test_retention.py.
     "retention:policy": ("caf_team", sets_retention, ["get", "post"]),

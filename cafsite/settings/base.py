@@ -277,6 +277,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
+# Reports (issue 15): an export of more rows than this goes to the worker, with a progress
+# page; its file is kept this many hours for its requester.
+REPORT_DIRECT_EXPORT_MAX_ROWS = env_int("REPORT_DIRECT_EXPORT_MAX_ROWS", 5000)
+REPORT_EXPORT_KEEP_HOURS = env_int("REPORT_EXPORT_KEEP_HOURS", 24)
 FILE_UPLOAD_HANDLERS = [
     # First, so nothing past the limit reaches memory or a temporary file.
     "cafsite.uploads.UploadSizeLimitHandler",
@@ -386,6 +390,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deadlines.tasks.deadlines_digest_task",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Export files past their expiry (issue 15): deleted with their jobs.
+    "report-exports-expire": {"task": "reports.tasks.export_jobs_expire_task", "schedule": 3600.0},
     # Archive and purge of closed CAFs (R-RET-1): once a day, at night.
     "retention-run": {
         "task": "retention.tasks.retention_run_task",

@@ -28,6 +28,7 @@ from demo.deadlines import load_deadline_examples
 from demo.delivery import load_delivery_examples
 from demo.meetings import load_meeting_examples
 from demo.reports import load_report_examples
+from demo.reports_returns import load_returns_examples
 from demo.retention import load_retention_examples
 from demo.tac import load_tac_examples
 from referrals.models import InvolvementKind, Tier34Involvement
@@ -315,6 +316,7 @@ class Command(BaseCommand):
             load_deadline_examples(Tenant.objects.get(slug="northshire"))
             load_retention_examples(Tenant.objects.get(slug="northshire"))
             load_report_examples(Tenant.objects.get(slug="northshire"))
+            load_returns_examples(Tenant.objects.get(slug="northshire"))
             self._tenant(
                 "Westborough Borough Council",
                 "westborough",
