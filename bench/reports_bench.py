@@ -53,6 +53,7 @@ import statistics
 import sys
 import time
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,19 +102,26 @@ class Timer:
             self.run.append(((time.perf_counter() - started) * 1000, sql, params))
 
 
-def measure(group: str, label: str, function, repeats: int) -> Result:
-    """``function`` run ``repeats`` times after a warm-up: time, queries, slowest statement."""
+HEADER = (
+    f"{'':<34} {'':<44} {'median':>9} {'p95':>9} {'qry':>4} {'slowest':>9} {'rows':>6}\n"
+    f"{'':<34} {'':<44} {'ms':>9} {'ms':>9} {'':>4} {'sql ms':>9}"
+)
+
+
+def measure(group: str, label: str, function, repeats: int, warm_up: int = WARM_UP) -> Result:
+    """``function`` run ``repeats`` times after a warm-up: time, queries, slowest statement;
+    printed as soon as measured."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     result = Result(group, label)
-    for n in range(repeats + WARM_UP):
+    for n in range(repeats + warm_up):
         timer = Timer()
         with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
             started = time.perf_counter()
             value = function()
             elapsed = (time.perf_counter() - started) * 1000
-        if n < WARM_UP:
+        if n < warm_up:
             continue
         result.times.append(elapsed)
         result.queries.append(len(captured.captured_queries))
@@ -125,6 +133,7 @@ def measure(group: str, label: str, function, repeats: int) -> Result:
             reads_audit = AUDIT_TABLE.search(sql) and sql.lstrip().upper().startswith("SELECT")
             if reads_audit and ms > result.main[0]:
                 result.main = (ms, sql, params)
+    print(result.line(), flush=True)
     return result
 
 
@@ -276,13 +285,16 @@ class TrailSearchRun:
 
 def audit_selector_runs(search, filters, repeats, group) -> list[Result]:
     """Each filter: its first page, then a page a year deep in the keyset."""
-    year_ago = date.today() - timedelta(days=365)
+    from django.utils import timezone
+
+    year_ago = timezone.now() - timedelta(days=365)
     results = []
     for log in search.logs:
         for label, kwargs in filters:
             if not search.supports(kwargs):
                 result = Result(group, f"{log}: {label}")
                 result.note = "(no such filter on this branch)"
+                print(result.line())
                 results.append(result)
                 continue
 
@@ -393,6 +405,7 @@ def page_runs(clients: dict, sample: dict, repeats: int) -> list[Result]:
         if url is None:
             result = Result("pages", label)
             result.note = f"({name} not on this branch)"
+            print(result.line())
             results.append(result)
             continue
         for who, client in clients.items():
@@ -408,36 +421,72 @@ def page_runs(clients: dict, sample: dict, repeats: int) -> list[Result]:
     return results
 
 
-def annex_a_runs(users: dict, repeats: int) -> list[Result]:
+def annex_a_runs(users: dict, repeats: int, full_xlsx: bool) -> list[Result]:
     """The Annex A export of the whole list as the export job writes it on the worker
-    (``export_job_run``: the list read in chunks, the file written and stored)."""
+    (``export_job_run``: the list read in chunks, the file written and stored), as CSV; as
+    XLSX the file of the list's first 2,000, 4,000 and 8,000 rows, which shows how its time
+    grows (the whole list as XLSX with ``--full-xlsx``: the job, once)."""
     try:
-        from reports.exports import FORMATS, export_job_run, returns_agency_id
+        from reports.annex_a import xlsx_bytes
+        from reports.exports import FORMATS, annex_a_rows, export_job_run, returns_agency_id
         from reports.models import ExportJob
     except ImportError:
         result = Result("Annex A export", "export job")
         result.note = "(reports.exports not on this branch)"
+        print(result.line())
         return [result]
     from django.conf import settings
     from django.utils import timezone
 
+    def job_run(user, kind):
+        job = ExportJob.objects.create(
+            tenant_id=user.tenant_id,
+            requested_by=user,
+            agency_id=returns_agency_id(user),
+            kind=kind,
+            params={"as_at": date.today().isoformat()},
+            expires_at=timezone.now() + timedelta(hours=settings.REPORT_EXPORT_KEEP_HOURS),
+        )
+        return export_job_run(job.pk).rows_total
+
     results = []
     for who, user in users.items():
-        for extension, kind in FORMATS.items():
+        results.append(
+            measure(
+                f"Annex A export job as {who}",
+                "CSV, the whole list",
+                lambda user=user: job_run(user, FORMATS["csv"]),
+                repeats,
+                warm_up=0,
+            )
+        )
+    user = users["CAF manager"]
+    for size in (2000, 4000, 8000):
 
-            def run(user=user, kind=kind):
-                job = ExportJob.objects.create(
-                    tenant_id=user.tenant_id,
-                    requested_by=user,
-                    agency_id=returns_agency_id(user),
-                    kind=kind,
-                    params={"as_at": date.today().isoformat()},
-                    expires_at=timezone.now() + timedelta(hours=settings.REPORT_EXPORT_KEEP_HOURS),
-                )
-                job = export_job_run(job.pk)
-                return job.rows if hasattr(job, "rows") else None
+        def first_rows(size=size):
+            rows = list(islice(annex_a_rows(user, date.today()), size))
+            xlsx_bytes(rows, as_at=date.today(), produced_by="Bench", produced_at=timezone.now())
+            return len(rows)
 
-            results.append(measure(f"Annex A export job as {who}", extension.upper(), run, repeats))
+        results.append(
+            measure(
+                "Annex A XLSX as CAF manager",
+                f"the list's first {size} rows",
+                first_rows,
+                1,
+                warm_up=0,
+            )
+        )
+    if full_xlsx:
+        results.append(
+            measure(
+                "Annex A export job as CAF manager",
+                "XLSX, the whole list",
+                lambda: job_run(user, FORMATS["xlsx"]),
+                1,
+                warm_up=0,
+            )
+        )
     return results
 
 
@@ -446,7 +495,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--explain-over", type=float, default=100.0, help="milliseconds")
-    parser.add_argument("--skip-selectors", action="store_true")
+    parser.add_argument(
+        "--parts",
+        default="selectors,audit-pages,pages,annex-a",
+        help="what to measure, of: selectors,audit-pages,pages,annex-a",
+    )
+    parser.add_argument("--full-xlsx", action="store_true", help="the whole list as XLSX too")
     args = parser.parse_args()
     setup_django(args.database_url)
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
@@ -467,29 +521,26 @@ def main() -> None:
         f"{sample['quiet_user'].username}, case {sample['busy_case'].pk} (recent), "
         f"{sample['old_case'].pk} (old), agency {sample['agency'].name}"
     )
+    parts = set(args.parts.split(","))
+    print(f"\n{HEADER}")
     results = baseline(dataset, args.repeats * 5)
     filters = audit_filters(sample, date.today())
     trail = hasattr(selectors, "trail_querysets")
-    if not args.skip_selectors:
+    if "selectors" in parts:
         for who, user in (("CAF manager", caf_manager), ("agency manager", agency_manager)):
             scope = audit_scope_for(user)
             search = (TrailSearchRun if trail else MainSearch)(dataset.tenant.pk, scope)
             results += audit_selector_runs(search, filters, args.repeats, f"search, {who}")
     clients = {"CAF manager": signed_in_client(caf_manager)}
     clients["agency manager"] = signed_in_client(agency_manager)
-    for who, client in clients.items():
-        results += audit_page_runs(client, sample, args.repeats, f"/audit/ as {who}", trail)
-    results += page_runs(clients, sample, args.repeats)
-    results += annex_a_runs(
-        {"CAF manager": caf_manager, "agency manager": agency_manager}, max(1, args.repeats // 2)
-    )
-
-    print(
-        f"\n{'':<34} {'':<44} {'median':>9} {'p95':>9} {'qry':>4} {'slowest':>9} {'rows':>6}"
-        f"\n{'':<34} {'':<44} {'ms':>9} {'ms':>9} {'':>4} {'sql ms':>9}"
-    )
-    for result in results:
-        print(result.line())
+    if "audit-pages" in parts:
+        for who, client in clients.items():
+            results += audit_page_runs(client, sample, args.repeats, f"/audit/ as {who}", trail)
+    if "pages" in parts:
+        results += page_runs(clients, sample, args.repeats)
+    if "annex-a" in parts:
+        users = {"CAF manager": caf_manager, "agency manager": agency_manager}
+        results += annex_a_runs(users, max(1, args.repeats // 3), args.full_xlsx)
     print(f"\nEXPLAIN ANALYZE of the main audit query of each run over {args.explain_over} ms:")
     for result in results:
         if not result.times or statistics.median(result.times) < args.explain_over:
