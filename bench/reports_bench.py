@@ -11,10 +11,12 @@ baseline of the same run; then EXPLAIN (ANALYZE, BUFFERS) of the main audit quer
 search that took longer than ``--explain-over`` milliseconds. A script, not a test.
 
 Measured:
-- the audit search as its selectors run (``audit_entries`` + ``page_before``), for each log,
+- the audit search as its selectors run (main: ``audit_entries`` + ``page_before``; with the
+  trail branch: ``trail_querysets`` + ``trail_page``), for each log,
   each filter (none, person, agency, case, child, kind of action, dates) as the CAF team's
   manager (the whole tenant) and as an agency's manager (their agency), first page and a page
   deep in the keyset (a cursor a year back), and the page itself through the test client;
+  with the trail branch, the deep pages again with the keyset bounded by time (``at <= X``);
 - the pages of the other branches of issue 15 where they are merged (``--pages``): the case
   history, a person's activity, the dashboard and the Annex A export (CSV and XLSX).
 
@@ -313,6 +315,35 @@ def audit_selector_runs(search, filters, repeats, group) -> list[Result]:
     return results
 
 
+def keyset_check_runs(tenant_id, users: dict, filters, repeats) -> list[Result]:
+    """The trail's pages a year deep again, with its keyset bounded by time (``at <= X`` added
+    to ``at < X OR (at = X AND id < Y)``), which lets the index start at the cursor."""
+    from django.db.models import Q
+
+    from audit.selectors import LOG_RANK, TrailCursor, audit_scope_for
+
+    original = TrailCursor.older
+
+    def bounded(self, log):
+        if LOG_RANK[self.log] != LOG_RANK[log]:
+            return original(self, log)
+        time_field = "timestamp" if log == "changes" else "at"
+        return Q(**{f"{time_field}__lte": self.at}) & original(self, log)
+
+    wanted = ("no filter", "agency", "person (busiest)", "kind: printed", "kind: consent changes")
+    chosen = [(label, kwargs) for label, kwargs in filters if label in wanted]
+    results = []
+    TrailCursor.older = bounded
+    try:
+        for who, user in users.items():
+            search = TrailSearchRun(tenant_id, audit_scope_for(user))
+            group = f"keyset at <= X, {who}"
+            results += audit_selector_runs(search, chosen, repeats, group)
+    finally:
+        TrailCursor.older = original
+    return results
+
+
 def audit_page_runs(client, sample, repeats, group, trail: bool) -> list[Result]:
     """The audit search page through the test client, the form as a manager fills it."""
     person = (
@@ -497,8 +528,8 @@ def main() -> None:
     parser.add_argument("--explain-over", type=float, default=100.0, help="milliseconds")
     parser.add_argument(
         "--parts",
-        default="selectors,audit-pages,pages,annex-a",
-        help="what to measure, of: selectors,audit-pages,pages,annex-a",
+        default="selectors,keyset-check,audit-pages,pages,annex-a",
+        help="what to measure, of: selectors,keyset-check,audit-pages,pages,annex-a",
     )
     parser.add_argument("--full-xlsx", action="store_true", help="the whole list as XLSX too")
     args = parser.parse_args()
@@ -531,6 +562,9 @@ def main() -> None:
             scope = audit_scope_for(user)
             search = (TrailSearchRun if trail else MainSearch)(dataset.tenant.pk, scope)
             results += audit_selector_runs(search, filters, args.repeats, f"search, {who}")
+    if "keyset-check" in parts and trail:
+        users = {"CAF manager": caf_manager, "agency manager": agency_manager}
+        results += keyset_check_runs(dataset.tenant.pk, users, filters, args.repeats)
     clients = {"CAF manager": signed_in_client(caf_manager)}
     clients["agency manager"] = signed_in_client(agency_manager)
     if "audit-pages" in parts:
