@@ -78,6 +78,7 @@ class Result:
         self.rows: int | None = None
         self.slowest: tuple[float, str, tuple] = (0.0, "", ())
         self.main: tuple[float, str, tuple] = (0.0, "", ())
+        self.statements: list[tuple[float, str, tuple]] = []  # of the last run
         self.note = ""
 
     def line(self) -> str:
@@ -126,6 +127,7 @@ def measure(group: str, label: str, function, repeats: int, warm_up: int = WARM_
         if n < warm_up:
             continue
         result.times.append(elapsed)
+        result.statements = timer.run
         result.queries.append(len(captured.captured_queries))
         if isinstance(value, int):
             result.rows = value
@@ -582,7 +584,13 @@ def main() -> None:
         ms, sql, params = result.main if result.main[1] else result.slowest
         if not sql:
             continue
-        print(f"\n== {result.group} / {result.label}: {ms:.0f} ms\n{sql % tuple(params)}")
+        print(f"\n== {result.group} / {result.label}: {ms:.0f} ms")
+        if len(result.statements) > 5 and not result.main[1]:
+            print("   slowest statements of the last run:")
+            for took, text, _ in sorted(result.statements, key=lambda run: -run[0])[:5]:
+                tables = ", ".join(dict.fromkeys(re.findall(r'FROM "(\w+)"', text)))
+                print(f"   {took:9.1f} ms  {tables}")
+        print(sql % tuple(params))
         for line in explain(sql, params):
             print("   ", line)
 
