@@ -78,7 +78,7 @@ class AuditTrailView(APIView):
             tenant_id=request.user.tenant_id, scope_agency_ids=scope, search=search
         )
         entries, next_cursor = trail_page(
-            change_rows, access_rows, cursor=form.cleaned_data["before"]
+            change_rows, access_rows, cursor=form.cleaned_data["before"], viewer=request.user
         )
         access_log_record(
             action=AccessAction.AUDIT,

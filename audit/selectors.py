@@ -201,13 +201,16 @@ def trail_page(
     *,
     cursor: TrailCursor | None = None,
     size: int = PAGE_SIZE,
+    viewer=None,
 ) -> tuple[list[TrailEntry], str | None]:
     """One page of the trail in words, newest first, after ``cursor``; and the next page's
     cursor, if there is one. Two queries for the rows (one a log) and five for the names,
     whatever the page: no count, no offset.
 
     Rows of one action fold into one entry, so more rows than entries are read: a page reads
-    up to ``size * ROWS_PER_ENTRY`` rows of each log and only keeps what is surely complete."""
+    up to ``size * ROWS_PER_ENTRY`` rows of each log and only keeps what is surely complete.
+    ``viewer``: the manager reading, from whom entries about cases their agencies cannot see
+    keep only who did what kind of thing, and when (``audit.trail.describe_entries``)."""
     limit = size * ROWS_PER_ENTRY
     fetched, boundaries = [], []
     for rows, log, time_field in (
@@ -229,7 +232,7 @@ def trail_page(
         # Past the oldest row read of a log with more rows, the other log may run ahead.
         boundary = max(boundaries)
         fetched = [row for row in fetched if _key(row) >= boundary]
-    entries = describe_entries(fetched)
+    entries = describe_entries(fetched, viewer=viewer)
     if truncated:
         # The last action may go on past the rows read: it starts the next page.
         last = entries[-1].cursor

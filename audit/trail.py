@@ -20,11 +20,13 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from audit.kinds import kind_of_access, kind_of_change
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
+from cases.permissions import cases_for_user, casework_access
 
 # How far apart the rows of one action may be written.
 FOLD_WINDOW = timedelta(seconds=2)
@@ -87,6 +89,8 @@ class TrailEntry:
     # What was folded, in words, for a details element.
     folded_lines: list[str] = field(default_factory=list)
     kind: str = ""  # one of audit.kinds.KINDS
+    kind_action: str = ""  # the access log's action
+    model: str = ""  # the change log's "app_label.model"
     user_id: int | None = None
     # The last row of the action the entry belongs to (one action may make several entries):
     # where the next page starts (keyset).
@@ -687,7 +691,7 @@ ACCESS_VERBS = {
     AccessAction.LOGIN_FAILED: "Failed to sign in",
     AccessAction.LOGOUT: "Signed out",
     AccessAction.SECOND_FACTOR_FAILED: "Entered a wrong code from the authenticator app",
-    AccessAction.ROLE_GRANTED: "Gave a casework role",
+    AccessAction.ROLE_GRANTED: "Granted a casework role",
     AccessAction.SIGN_IN_UNLOCKED: "Unlocked a sign-in",
     AccessAction.SECOND_FACTOR_RESET: "Reset an authenticator app",
     AccessAction.API_TOKEN_ISSUED: "Issued an API token",
@@ -868,6 +872,7 @@ def _change_entry(
         folded=len(folded),
         folded_lines=folded_lines,
         kind=kind_of_change(main.label),
+        model=main.label,
         user_id=entry.actor_id,
         last_key=(oldest.timestamp, "changes", oldest.pk),
     )
@@ -887,16 +892,58 @@ def _access_entry(entry: AccessLogEntry, names: _Names) -> TrailEntry:
         case_id=entry.case_id,
         child_id=entry.child_id,
         kind=kind_of_access(entry.action),
+        kind_action=entry.action,
         user_id=entry.user_id,
     )
 
 
-def describe_entries(entries) -> list[TrailEntry]:
+def _case_and_children_seen(entries: list, viewer) -> tuple[set, set] | None:
+    """The cases and children of ``entries`` that ``viewer`` may see, or None for all (no
+    viewer given, or the CAF team)."""
+    if viewer is None:
+        return None
+    access = casework_access(viewer)
+    if access is not None and access.caf_team:
+        return None
+    case_ids = {e.case_id for e in entries if e.case_id}
+    child_ids = {e.child_id for e in entries if e.child_id}
+    if not case_ids and not child_ids:
+        return set(), set()
+    seen = cases_for_user(viewer).filter(Q(pk__in=case_ids) | Q(child_id__in=child_ids))
+    pairs = list(seen.values_list("pk", "child_id"))
+    return {pk for pk, _ in pairs}, {child for _, child in pairs}
+
+
+# Rows that may name a child with no case or child id on them (a check's search terms).
+ABOUT_A_CHILD = {"cases.cafcheck", "consent.consentrefusal", "referrals.safeguardingreferral"}
+
+
+def _may_read(entry: TrailEntry, cases: set, children: set) -> bool:
+    if entry.case_id:
+        return entry.case_id in cases
+    if entry.child_id:
+        return entry.child_id in children
+    return entry.model not in ABOUT_A_CHILD
+
+
+def _hidden(entry: TrailEntry) -> TrailEntry:
+    """An entry about a case the viewer's agencies cannot see: that something was done, by
+    whom, and nothing of the case or child (not even its reference)."""
+    what = {"changes": "Changed"}.get(entry.log) or ACCESS_VERBS.get(entry.kind_action, "Acted")
+    entry.summary = f"{what}: a record your agencies cannot see"
+    entry.changes, entry.folded_lines = [], []
+    entry.case_id = entry.child_id = None
+    return entry
+
+
+def describe_entries(entries, *, viewer=None) -> list[TrailEntry]:
     """Entries of either log, in the order given (newest first), in words, with neighbouring
     rows of one action folded into one entry. At most five queries whatever the number of
-    entries (people, roles, agencies)."""
+    entries (people, roles, agencies); with a ``viewer`` outside the CAF team, one or two
+    more to hide what is about cases their agencies cannot see."""
     entries = list(entries)
     names = _load_names(entries)
+    seen = _case_and_children_seen(entries, viewer)
     described: list[TrailEntry] = []
     run: list[_Change] = []
 
@@ -916,4 +963,9 @@ def describe_entries(entries) -> list[TrailEntry]:
         flush()
         described.append(_access_entry(entry, names))
     flush()
+    if seen is not None:
+        cases, children = seen
+        described = [
+            entry if _may_read(entry, cases, children) else _hidden(entry) for entry in described
+        ]
     return described

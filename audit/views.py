@@ -35,7 +35,7 @@ def audit_search(request):
             tenant_id=request.user.tenant_id, scope_agency_ids=scope, search=search
         )
         entries, next_cursor = trail_page(
-            change_rows, access_rows, cursor=form.cleaned_data["before"]
+            change_rows, access_rows, cursor=form.cleaned_data["before"], viewer=request.user
         )
     # Who looked at the trail is itself on the trail.
     access_log_record(
@@ -94,7 +94,9 @@ def export_rows(*, user, search: TrailSearch, change_rows, access_rows):
     yield EXPORT_COLUMNS
     cursor = None
     while True:
-        entries, next_cursor = trail_page(change_rows, access_rows, cursor=cursor, size=EXPORT_PAGE)
+        entries, next_cursor = trail_page(
+            change_rows, access_rows, cursor=cursor, size=EXPORT_PAGE, viewer=user
+        )
         for entry in entries:
             changes = "; ".join(str(change) for change in entry.changes)
             if entry.folded:

@@ -300,7 +300,7 @@ def test_refused_look_up_from_another_tenant_is_filed_under_the_owning_tenant(wo
     denial = AccessLogEntry.objects.get(user=world.b.users["coordinator"], action="denied")
     assert denial.tenant_id == world.a.tenant.pk
     page = login(world.a.users["caf_manager"]).get("/audit/").content.decode()
-    assert world.b.users["coordinator"].username in page
+    assert world.b.users["coordinator"].get_full_name() in page
 
 
 @on_postgresql

@@ -504,9 +504,9 @@ def test_pages_of_both_logs_have_no_gaps_or_repeats_and_constant_queries(
     url = f"/audit/?person={person}&date_to={(TODAY - timedelta(days=1)):%d/%m/%Y}"
 
     _bulk(world, 30, start)
-    small, small_counts = _walk(manager, url, 21, django_assert_max_num_queries)
+    small, small_counts = _walk(manager, url, 22, django_assert_max_num_queries)
     _bulk(world, 2 * PAGE_SIZE, start - timedelta(days=1))
-    large, large_counts = _walk(manager, url, 21, django_assert_max_num_queries)
+    large, large_counts = _walk(manager, url, 22, django_assert_max_num_queries)
 
     assert len(small) == len(set(small)) == 60
     assert len(large) == len(set(large)) == 60 + 4 * PAGE_SIZE
@@ -685,3 +685,24 @@ def test_api_is_in_the_schema(world, login):
         "before",
         "log",
     }
+
+
+def test_entries_about_a_case_the_managers_agencies_cannot_see_say_nothing_of_it(world, login):
+    """The police officer changes the child's details while the police have no access (the
+    case was shared with them and then withdrawn): their manager sees that a change was made,
+    not what, nor on which case; the CAF team's manager sees it all."""
+    police, officer = world.a.police, world.a.users["police_practitioner"]
+    _consent(world, scope="named_only", agencies=[police])
+    login(officer).get(f"/cases/{world.a.case.pk}/")
+    consent_withdraw(case=world.a.case, by=world.a.users["assessor"], on=TODAY)
+
+    theirs = login(world.a.users["police_manager"]).get("/audit/")
+    overseer = login(world.a.users["caf_manager"]).get("/audit/", {"person": officer.pk})
+
+    viewed = _find(_entries(theirs), "Viewed")
+    assert viewed.summary == "Viewed: a record your agencies cannot see"
+    assert viewed.who == _name(officer)
+    page = theirs.content.decode()
+    assert world.a.case.reference not in page
+    assert world.a.case.child.family_name not in page
+    assert _find(_entries(overseer), f"Viewed {world.a.case.reference}")
