@@ -13,6 +13,7 @@ A case's history holds the entries about the case and those about its child's re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -62,8 +63,6 @@ SHARING_MODELS = [
 
 
 def _sharing_type_ids() -> list[int]:
-    from django.apps import apps
-
     return [
         ContentType.objects.get_for_model(apps.get_model(app, model)).pk
         for app, model in SHARING_MODELS
@@ -122,7 +121,8 @@ def _after(stream: _Stream, cursor: Cursor | None) -> QuerySet:
         return rows
     at = stream.time_field
     if stream.log == cursor.log:
-        return rows.filter(
+        # The plain bound lets PostgreSQL start the index scan at the cursor.
+        return rows.filter(**{f"{at}__lte": cursor.at}).filter(
             Q(**{f"{at}__lt": cursor.at}) | Q(**{at: cursor.at, "pk__lt": cursor.pk})
         )
     # At the cursor's instant, "changes" sort before "access" (newest first, log descending).

@@ -18,9 +18,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from audit.history import Page, case_history, people_in_scope, person_activity
+from audit.history import ACCESS, CHANGES, Page, case_history, people_in_scope, person_activity
 from audit.history_forms import case_history_form, person_activity_form
-from audit.models import AccessAction
+from audit.models import AccessAction, ChangeLogEntry
 from audit.selectors import audit_scope_for, may_search_audit
 from audit.services import access_log_record
 from audit.trail import describe_entries
@@ -109,17 +109,46 @@ def _last_week_query() -> str:
     )
 
 
+def _log_and_actor(entry) -> tuple[tuple[str, int], int | None]:
+    if isinstance(entry, ChangeLogEntry):
+        return (CHANGES, entry.pk), entry.actor_id
+    return (ACCESS, entry.pk), entry.user_id
+
+
+def activity_links(user, page: Page, entries) -> list[int | None]:
+    """For each described entry, the person whose activity page ``user`` may open from it (a
+    manager, for their scope's people), else None."""
+    if not may_search_audit(user):
+        return [None] * len(entries)
+    actors = dict(_log_and_actor(raw) for raw in page.entries)
+    ids = {actor for actor in actors.values() if actor}
+    openable = set(
+        people_in_scope(tenant_id=user.tenant_id, scope_agency_ids=audit_scope_for(user))
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+        if ids
+        else []
+    )
+    links = []
+    for entry in entries:
+        actor = actors.get((entry.log, entry.pk))
+        links.append(actor if actor in openable else None)
+    return links
+
+
 @login_required
 def case_history_page(request, pk: int):
-    """Every view, print, export, change and sharing decision on a case, newest first."""
+    """Every view, print, export, change and sharing decision on a case, newest first; for a
+    manager, each person links to their activity."""
     case, form, page = history_of_case(request, pk, request.GET)
+    entries = describe_entries(page.entries)
     return render(
         request,
         "audit/case_history.html",
         {
             "case": case,
             "form": form,
-            "entries": describe_entries(page.entries),
+            "rows": list(zip(entries, activity_links(request.user, page, entries), strict=True)),
             "next_query": _next_query(request, page),
             "last_week_query": _last_week_query(),
         },

@@ -351,3 +351,18 @@ def test_the_api_answers_in_words_with_a_cursor(world, login, lived_case):
     second = client.get(api_url(lived_case), {"before": first["next"]}).json()
     ids = [(e["log"], e["id"]) for e in first["results"] + second["results"]]
     assert len(ids) == len(set(ids))
+
+
+def test_a_manager_opens_the_activity_of_people_in_their_scope_from_the_history(world, login):
+    case = world.a.case
+    _consent_with_police(world)
+    assessor, officer = world.a.users["assessor"], world.a.users["police_practitioner"]
+    login(assessor).get(f"/cases/{case.pk}/")
+    login(officer).get(f"/cases/{case.pk}/")
+    school = login(world.a.users["school_manager"]).get(history_url(case)).content.decode()
+    assert f'href="/audit/people/{assessor.pk}/"' in school
+    assert f'href="/audit/people/{officer.pk}/"' not in school
+    caf = login(world.a.users["caf_manager"]).get(history_url(case)).content.decode()
+    assert f'href="/audit/people/{officer.pk}/"' in caf
+    practitioner = login(assessor).get(history_url(case)).content.decode()
+    assert "/audit/people/" not in practitioner
