@@ -46,7 +46,6 @@ REVIEWED_STATES = (CaseState.DELIVERY, CaseState.REVIEW)
 LEVELS = (1, 2, 3, 4)
 NO_LEVEL = 0  # no version of the assessment states a level of need yet
 LOGGING_WITHIN_DAYS = rules.SUBMIT_WITHIN.days  # the 28 days of R-ASSESS-5
-REFUSAL_DIMENSIONS = ("agency", "ethnicity", "refused_by", "month")
 
 
 @dataclass(frozen=True)
@@ -134,37 +133,42 @@ def logged_cases(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
     )
 
 
-def first_tac_cases(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
-    """First TAC held in the period after a completed assessment, with the days between."""
-    # A TAC held in the period first (a semi-join the planner can hash), so the first TAC
-    # is looked up only for the cases that had one.
-    held_in_period = TacMeeting.objects.filter(
-        case=OuterRef("pk"),
+def first_tacs(user, filters: Filters) -> QuerySet[TacMeeting]:
+    """Each case's first TAC held, where it was held in the period after a completed
+    assessment, on the cases ``user`` may open, with the days from the completion. Read from
+    the meetings (one row a case: no earlier TAC of the case was held), so the days are plain
+    columns rather than a subquery repeated in every expression that uses them."""
+    earlier = TacMeeting.objects.filter(case=OuterRef("case"), state=MeetingState.HELD).filter(
+        Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
+    )
+    held = TacMeeting.objects.filter(
         state=MeetingState.HELD,
         held_on__gte=filters.date_from,
         held_on__lte=filters.date_to,
+        case__assessment_completed_on__isnull=False,
     )
     return (
-        cases.filter(assessment_completed_on__isnull=False)
-        .filter(Exists(held_in_period))
-        .annotate(first_tac_on=_first_tac())
-        .filter(first_tac_on__gte=filters.date_from, first_tac_on__lte=filters.date_to)
-        .annotate(days=DaysBetween(F("first_tac_on"), F("assessment_completed_on")))
+        with_visible_case(user, held)
+        .filter(_case_filters(filters))
+        .filter(~Exists(earlier))
+        .annotate(days=DaysBetween(F("held_on"), F("case__assessment_completed_on")))
     )
 
 
-def first_tac_in_time(cases: QuerySet[Case]) -> Q:
+def first_tac_in_time(meetings: QuerySet[TacMeeting]) -> Q:
     """First TACs held within 20 working days of the completion (R-TAC-1), exactly as
     ``rules.first_tac_due`` counts them: the completion dates are grouped by how many calendar
     days their 20 working days span (a handful of values), one condition per group."""
-    completed = cases.order_by().values_list("assessment_completed_on", flat=True).distinct()
+    completed = (
+        meetings.order_by().values_list("case__assessment_completed_on", flat=True).distinct()
+    )
     by_span: dict[int, list[date]] = defaultdict(list)
     for day in completed:
         by_span[(rules.first_tac_due(day) - day).days].append(day)
     # Always false, for a period with no first TAC.
     in_time = Q(pk__isnull=True)
     for span, days in by_span.items():
-        in_time |= Q(assessment_completed_on__in=days, days__lte=span)
+        in_time |= Q(case__assessment_completed_on__in=days, days__lte=span)
     return in_time
 
 
@@ -363,12 +367,12 @@ def dashboard(user, filters: Filters, today: date) -> Dashboard:
         .annotate(count=Count("pk")),
         f"within {LOGGING_WITHIN_DAYS} days",
     )
-    tac = first_tac_cases(cases, filters)
+    tac = first_tacs(user, filters)
     tac = tac.annotate(in_time=_flag(first_tac_in_time(tac)))
     first_tac = _timeliness(
         tac.order_by()
-        .values_list("assessor_agency_id", "assessor_agency__name", "days", "in_time")
-        .annotate(count=Count("pk")),
+        .values_list("case__assessor_agency_id", "case__assessor_agency__name", "days", "in_time")
+        .annotate(count=Count("case_id")),
         f"within {rules.FIRST_TAC_WITHIN} working days",
     )
 
@@ -483,8 +487,9 @@ def figure_cases(user, filters: Filters, figure: str, key: str, today: date) -> 
         rows = logged_cases(cases, filters)
         return rows.filter(_timeliness_key(key, Q(days__lte=LOGGING_WITHIN_DAYS)))
     if figure == "first_tac":
-        rows = first_tac_cases(cases, filters)
-        return rows.filter(_timeliness_key(key, first_tac_in_time(rows)))
+        meetings = first_tacs(user, filters)
+        meetings = meetings.filter(_timeliness_key(key, first_tac_in_time(meetings)))
+        return cases.filter(Exists(meetings.filter(case=OuterRef("pk"))))
     if figure == "overdue_reviews":
         if key:
             raise UnknownFigure(key)
