@@ -173,31 +173,14 @@ def xlsx_bytes(
     dates as date cells shown dd/mm/yyyy; the marking, who produced it and when in the printed
     header and footer of every page and on a second sheet (R-AUDIT-4)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "List 2"
-    sheet.append(HEADINGS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    # Write-only: rows stream to the file as they come, for lists of 100,000 children.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("List 2")
+    # Sheet settings come before the first row in a write-only workbook.
     sheet.freeze_panes = "A2"
-    date_columns = (4, 6, 7)
-    for row in _counted(rows, progress):
-        sheet.append(
-            [
-                row.child_id,
-                row.gender,
-                row.ethnicity,
-                row.date_of_birth,
-                row.age,
-                row.assessment_started_on,
-                row.assessment_completed_on,
-                row.organisation,
-            ]
-        )
-        for column in date_columns:
-            sheet.cell(row=sheet.max_row, column=column).number_format = "dd/mm/yyyy"
     for width, letter in zip((16, 8, 10, 14, 20, 22, 26, 40), "ABCDEFGH", strict=True):
         sheet.column_dimensions[letter].width = width
     produced = f"Produced by {produced_by} on {produced_at:%d/%m/%Y %H:%M}"
@@ -208,13 +191,39 @@ def xlsx_bytes(
         header_footer.center.text = MARKING
         header_footer.left.text = produced
         header_footer.right.text = "Page &P of &N"
+
+    def bold(text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        return cell
+
+    def day(value: date | None):
+        if value is None:
+            return None
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "dd/mm/yyyy"
+        return cell
+
+    sheet.append([bold(heading) for heading in HEADINGS])
+    for row in _counted(rows, progress):
+        sheet.append(
+            [
+                row.child_id,
+                row.gender,
+                row.ethnicity,
+                day(row.date_of_birth),
+                row.age,
+                day(row.assessment_started_on),
+                day(row.assessment_completed_on),
+                row.organisation,
+            ]
+        )
     about = book.create_sheet("About this file")
-    about.append([MARKING])
-    about["A1"].font = Font(bold=True)
+    about.column_dimensions["A"].width = 80
+    about.append([bold(MARKING)])
     about.append([f"Ofsted ILACS Annex A, list 2 (early help), as at {as_at:%d/%m/%Y}"])
     about.append([produced])
     about.append(["Handle, store and share as OFFICIAL-SENSITIVE personal data."])
-    about.column_dimensions["A"].width = 80
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from audit.models import AccessAction
+from cafsite.validation import parse_id
 from cases.models import SupportingFamiliesOutcome
 from reports import supporting_families as sf
 from reports.annex_a import MARKING
@@ -29,6 +30,7 @@ from reports.models import ExportState
 from reports.returns_forms import AnnexAForm, FigureForm, SupportingFamiliesForm
 
 PREVIEW_ROWS = 50
+CASES_PAGE = 100
 # While a job runs its page reloads itself this often (no JavaScript needed).
 REFRESH_SECONDS = 3
 
@@ -153,8 +155,14 @@ def supporting_families_cases(request):
     if form.is_bound and form.is_valid():
         quarter = form.cleaned_data["quarter"]
         outcome, measure = form.cleaned_data["outcome"], form.cleaned_data["measure"]
-        ids = sf.figures(user, quarter)[outcome][measure]
-        cases = list(sf.cases_behind(user, ids))
+        ids = sorted(sf.figures(user, quarter)[outcome][measure])
+        after = parse_id(request.GET.get("after") or "") or 0
+        page_ids = [pk for pk in ids if pk > after][: CASES_PAGE + 1]
+        cases = list(sf.cases_behind(user, set(page_ids[:CASES_PAGE])))
+        if len(page_ids) > CASES_PAGE:
+            query = request.GET.copy()
+            query["after"] = str(page_ids[CASES_PAGE - 1])
+            context["next_query"] = query.urlencode()
         returns_record(
             user=user,
             request=request,
@@ -164,6 +172,7 @@ def supporting_families_cases(request):
         )
         context.update(
             cases=cases,
+            total=len(ids),
             quarter=quarter,
             outcome_label=SupportingFamiliesOutcome(outcome).label,
             measure_label=sf.MEASURES[measure],

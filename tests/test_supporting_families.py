@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -132,6 +134,34 @@ def test_every_figure_equals_the_list_behind_it(families, world, login):
         ).content.decode()
     )
     assert figures[("education", "need")] == 1
+
+
+def test_the_list_behind_a_figure_costs_the_same_queries_for_more_cases(families, world, login):
+    client = login(world.a.users["caf_manager"])
+
+    def queries(outcome: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(
+                CASES_URL, {"quarter": QUARTER.code, "outcome": outcome, "measure": "need"}
+            )
+        assert response.status_code == 200
+        return len(captured)
+
+    assert queries("health") == queries("education")
+
+
+def test_the_cases_behind_a_figure_come_a_page_at_a_time(families, world, login, monkeypatch):
+    monkeypatch.setattr("reports.returns_views.CASES_PAGE", 1)
+    client = login(world.a.users["caf_manager"])
+    query = {"quarter": QUARTER.code, "outcome": "education", "measure": "need"}
+
+    first = client.get(CASES_URL, query).content.decode()
+    after = re.search(r"after=(\d+)", first).group(1)
+    second = client.get(CASES_URL, {**query, "after": after}).content.decode()
+
+    shown = set(re.findall(r"CAF-\d{6}", first)) | set(re.findall(r"CAF-\d{6}", second))
+    assert shown == {families.reviewed.reference, families.done.reference}
+    assert "More families" not in second
 
 
 def test_another_quarter_has_no_progress(families, world, login):
