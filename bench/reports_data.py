@@ -5,7 +5,7 @@ audit entries (issue 15).
     .venv/bin/python bench/reports_data.py --database-url postgres://postgres@127.0.0.1:5432/bench15
 
 On top of the register (300,000 children, 200,000 cases) and its assessments, all in SQL
-(``INSERT … SELECT`` over ``generate_series``, in a few minutes on two cores):
+(``INSERT … SELECT`` over ``generate_series``; about 17 minutes on two shared cores):
 
 - cases past logging (team around the child, review, and three in four closed ones) get a
   logged assessment with its first version (level of need 1-4, completing agency, dates), the
