@@ -683,8 +683,13 @@ def _load(dataset, rng: random.Random, report) -> None:  # noqa: C901, PLR0915
                 "link",
                 "created_at",
                 "done_at",
+                "response",
+                "state",
             ],
-            [(first_task + n, *row) for n, row in enumerate(tasks)],
+            [
+                (first_task + n, *row, "", "open" if row[-1] is None else "accepted")
+                for n, row in enumerate(tasks)
+            ],
         )
         _write(
             Distribution,

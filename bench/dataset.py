@@ -512,7 +512,11 @@ def _load_cases(
             logged = datetime.now(UTC) - timedelta(minutes=rng.randrange(3 * 525_600))
             closed = rng.random() < 0.3
             state = CaseState.CLOSED if closed else rng.choice(open_states)
-            closed_on = (today - timedelta(days=rng.randrange(1, 3 * 365))) if closed else None
+            # Closed some time after the intention was logged, before today.
+            open_days = max(2, (today - logged.date()).days)
+            closed_on = (
+                logged.date() + timedelta(days=rng.randrange(1, open_days)) if closed else None
+            )
             cases.append(
                 (
                     pk,

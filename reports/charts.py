@@ -1,5 +1,6 @@
 """Bar charts drawn on the server as SVG: no JavaScript, no script library. Each chart is an
-image with a title and a description for screen readers (role="img", <title>, <desc>); the page
+group with a title and a description for screen readers (role="group", <title>, <desc>: an
+"img" role would hide the bars' links, which axe reports as nested interactive controls); the page
 shows a table of the same figures beside it, so nothing is said by the chart alone. Every bar
 can be a link (to the cases behind it). Presentation attributes only, no inline styles, so the
 Content-Security-Policy needs no exception."""
@@ -62,7 +63,7 @@ def _frame(title: str, description: str, height: int, inner: str) -> SafeString:
     width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
     ident = next(_ids)
     return mark_safe(  # noqa: S308 - every text and attribute above is escaped
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="group" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="chart-{ident}-title chart-{ident}-desc" '
         f'font-family="GDS Transport, arial, sans-serif" font-size="14">'

@@ -354,7 +354,7 @@ def test_each_chart_is_an_image_with_its_figures_and_a_table_beside_it(board, wo
     charts_on_page = re.findall(r"<svg[^>]*>.*?</svg>", content, flags=re.S)
     assert len(charts_on_page) >= 8
     for svg in charts_on_page:
-        assert 'role="img"' in svg
+        assert 'role="group"' in svg
         assert "<title" in svg and "<desc" in svg
     open_chart = charts_on_page[0]
     assert f"{world.a.school.name}: Not yet assessed 1" in open_chart
@@ -368,7 +368,7 @@ def test_the_chart_module_escapes_what_it_draws():
     assert "<script>" not in svg
     assert "&lt;Refusals&gt;" in svg
     assert 'href="/x?a=1&amp;b=2"' in svg
-    assert 'role="img"' in svg
+    assert 'role="group"' in svg
 
 
 def test_the_median_of_grouped_counts():
