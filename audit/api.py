@@ -34,6 +34,7 @@ class TrailEntrySerializer(serializers.Serializer):
     summary = serializers.CharField(help_text="What was done, in a practitioner's terms.")
     sentence = serializers.CharField(help_text="The summary with who did it.")
     changes = FieldChangeSerializer(many=True)
+    case_id = serializers.IntegerField(allow_null=True)
     case_reference = serializers.CharField()
     child_id = serializers.IntegerField(allow_null=True)
     folded = serializers.IntegerField(help_text="Bookkeeping rows folded into this entry.")

@@ -4,40 +4,13 @@ cursor (``before``). Bad filters are a 400; a case or person out of reach, a 404
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api import TrailEntrySerializer, TrailPageSerializer
 from audit.history import Kind
 from audit.history_views import activity_of_person, history_of_case
 from audit.trail import describe_entries
-
-
-class FieldChangeSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    before = serializers.CharField()
-    after = serializers.CharField()
-
-
-class TrailEntrySerializer(serializers.Serializer):
-    log = serializers.ChoiceField(choices=["changes", "access"])
-    id = serializers.IntegerField(source="pk")
-    at = serializers.DateTimeField()
-    who = serializers.CharField()
-    role = serializers.CharField()
-    agency = serializers.CharField()
-    from_where = serializers.CharField()
-    summary = serializers.CharField()
-    changes = FieldChangeSerializer(many=True)
-    case_id = serializers.IntegerField(allow_null=True)
-    case_reference = serializers.CharField()
-
-
-class TrailPageSerializer(serializers.Serializer):
-    results = TrailEntrySerializer(many=True)
-    next = serializers.CharField(
-        allow_null=True, help_text="The cursor of the next (older) page, for ``before``."
-    )
 
 
 def _parameters(kinds: list[Kind]) -> list[OpenApiParameter]:
@@ -54,10 +27,10 @@ def _parameters(kinds: list[Kind]) -> list[OpenApiParameter]:
     ]
 
 
-def _answer(form, page):
+def _answer(request, form, page):
     if not form.is_valid():
         return Response({name: list(msgs) for name, msgs in form.errors.items()}, status=400)
-    entries = describe_entries(page.entries)
+    entries = describe_entries(page.entries, viewer=request.user)
     next_cursor = page.next_cursor.encode() if page.next_cursor else None
     return Response({"results": TrailEntrySerializer(entries, many=True).data, "next": next_cursor})
 
@@ -72,7 +45,7 @@ class CaseHistoryView(APIView):
         """Every view, print, export, change and sharing decision on the case, newest first
         (refused look-ups too, for managers)."""
         _, form, page = history_of_case(request, pk, request.query_params)
-        return _answer(form, page)
+        return _answer(request, form, page)
 
 
 class PersonActivityView(APIView):
@@ -84,4 +57,4 @@ class PersonActivityView(APIView):
     def get(self, request, pk: int):
         """What one member of staff did, newest first: for their managers."""
         _, form, page = activity_of_person(request, pk, request.query_params)
-        return _answer(form, page)
+        return _answer(request, form, page)

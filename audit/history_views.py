@@ -141,7 +141,7 @@ def case_history_page(request, pk: int):
     """Every view, print, export, change and sharing decision on a case, newest first; for a
     manager, each person links to their activity."""
     case, form, page = history_of_case(request, pk, request.GET)
-    entries = describe_entries(page.entries)
+    entries = describe_entries(page.entries, viewer=request.user)
     return render(
         request,
         "audit/case_history.html",
@@ -159,7 +159,7 @@ def case_history_page(request, pk: int):
 def person_activity_page(request, pk: int):
     """What one member of staff did, for their manager: the question of a misuse inquiry."""
     person, form, page = activity_of_person(request, pk, request.GET)
-    entries = describe_entries(page.entries)
+    entries = describe_entries(page.entries, viewer=request.user)
     case_ids = {entry.case_id for entry in entries if entry.case_id}
     # A link only to the cases the manager may open; the others are references.
     openable = set(

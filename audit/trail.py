@@ -928,11 +928,13 @@ def _may_read(entry: TrailEntry, cases: set, children: set) -> bool:
 
 def _hidden(entry: TrailEntry) -> TrailEntry:
     """An entry about a case the viewer's agencies cannot see: that something was done, by
-    whom, and nothing of the case or child (not even its reference)."""
+    whom, and nothing of the case or child but the case's reference, a number that names
+    nobody and that a misuse inquiry needs to take to the CAF team."""
     what = {"changes": "Changed"}.get(entry.log) or ACCESS_VERBS.get(entry.kind_action, "Acted")
-    entry.summary = f"{what}: a record your agencies cannot see"
+    record = f"{entry.case_reference}, a CAF" if entry.case_id else "a record"
+    entry.summary = f"{what}: {record} your agencies cannot see"
     entry.changes, entry.folded_lines = [], []
-    entry.case_id = entry.child_id = None
+    entry.child_id = None
     return entry
 
 
