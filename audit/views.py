@@ -57,6 +57,13 @@ def audit_search(request):
         {
             "form": form,
             "entries": entries,
+            # A person's name leads to their activity page when they are in the manager's
+            # scope (the same people the person filter offers).
+            "people_in_scope": set(
+                form.fields["person"]
+                .queryset.filter(pk__in={entry.user_id for entry in entries if entry.user_id})
+                .values_list("pk", flat=True)
+            ),
             "next_query": next_query,
             "export_query": query.urlencode(),
             "first_page": not form.data.get("before"),

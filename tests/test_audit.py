@@ -145,9 +145,9 @@ def test_paging_walks_every_entry_once_with_constant_queries(
     while url:
         # 20: the session's second factor (its device, by primary key), the people and
         # agencies to pick from, the person asked for, the rows of both logs and the names
-        # of the entries shown, the manager's own access (tests/test_audit_trail.py: the same
-        # at two sizes).
-        with django_assert_max_num_queries(21):
+        # of the entries shown, which of those people lead to their activity, the manager's
+        # own access (tests/test_audit_trail.py: the same at two sizes).
+        with django_assert_max_num_queries(22):
             response = manager.get(url)
         seen.extend(entry.pk for entry in response.context["entries"])
         next_query = response.context["next_query"]

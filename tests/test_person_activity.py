@@ -267,3 +267,19 @@ def test_reading_someones_activity_is_itself_logged(world, login):
     assert AccessLogEntry.objects.filter(
         user=manager, action=AccessAction.DENIED, detail__contains="activity"
     ).exists()
+
+
+def test_the_audit_search_leads_from_a_name_to_that_persons_activity(world, login):
+    """A manager reading the trail follows a name to what that person did; a person outside
+    their scope is a name only (their activity page would be a 404)."""
+    teacher, officer = world.a.users["assessor"], world.a.users["police_practitioner"]
+    for person, agency in ((teacher, world.a.school), (officer, world.a.police)):
+        access_log_record(
+            action=AccessAction.PRINT, user=person, case=world.a.case, agency_id=agency.pk
+        )
+    search = {"case": world.a.case.reference}
+    caf = login(world.a.users["caf_manager"]).get("/audit/", search).content.decode()
+    assert f'href="{page_url(teacher)}"' in caf and f'href="{page_url(officer)}"' in caf
+    school = login(world.a.users["school_manager"]).get("/audit/", search).content.decode()
+    assert f'href="{page_url(teacher)}"' in school
+    assert f'href="{page_url(officer)}"' not in school
