@@ -4,6 +4,7 @@ view pass axe-core."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from assessments.models import AssessmentSection, SectionDraft
 from assessments.services import assessment_begin
@@ -37,7 +38,7 @@ def test_autosave_and_the_section_pages(live_server, world, page, axe_violations
     assert SectionDraft.objects.get(author=assessor).data["present"] == "Pat Parent and Jamie"
 
     page.get_by_role("button", name="Save and continue").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Who was present at the assessment?").input_value() == (
         "Pat Parent and Jamie"
     )

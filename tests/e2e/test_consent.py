@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from consent.models import Consent
 from tests.factories import PASSWORD
@@ -20,7 +21,7 @@ def test_record_consent_excluding_an_agency(live_server, world, page, axe_violat
 
     page.get_by_role("link", name="Record consent").click()
     page.get_by_role("button", name="Record consent").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("A person with parental responsibility").check()
@@ -35,9 +36,9 @@ def test_record_consent_excluding_an_agency(live_server, world, page, axe_violat
     page.get_by_label("Date of consent").fill(timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Record consent").click()
 
-    assert page.get_by_text(
-        "Consent recorded. The agencies it names can now see the case."
-    ).is_visible()
+    expect(
+        page.get_by_text("Consent recorded. The agencies it names can now see the case.")
+    ).to_be_visible()
     assert axe_violations(page) == []
     consent = Consent.objects.get()
     assert [row.agency for row in consent.agencies.all()] == [world.a.police]

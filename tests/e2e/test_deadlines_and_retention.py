@@ -8,6 +8,7 @@ import re
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.models import Case
 from delivery.models import ClosureReason
@@ -47,19 +48,19 @@ def test_the_caf_manager_reads_deadlines_runs_and_what_retention_will_do(
     _checked(page, axe_violations, visited, "14-01-home")
     page.goto(f"{base}/deadlines/")
     _checked(page, axe_violations, visited, "14-02-deadlines")
-    assert page.get_by_text(overdue.reference).first.is_visible()
+    expect(page.get_by_text(overdue.reference).first).to_be_visible()
     page.goto(f"{base}/deadlines/?days=abc&area=12345")
     _checked(page, axe_violations, visited)
 
     page.goto(f"{base}/runs/")
     _checked(page, axe_violations, visited, "14-03-runs")
-    assert page.get_by_text("Archive and purge").first.is_visible()
+    expect(page.get_by_text("Archive and purge").first).to_be_visible()
 
     page.goto(f"{base}/retention/policy/")
     _checked(page, axe_violations, visited, "14-04-policy")
     page.get_by_label("Months a closed CAF stays accessible").fill("6")
     page.get_by_role("button", name="Save the periods").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Months a closed CAF stays accessible").input_value() == "6"
     _checked(page, axe_violations, visited, "14-05-policy-error")
 
@@ -67,7 +68,7 @@ def test_the_caf_manager_reads_deadlines_runs_and_what_retention_will_do(
     _checked(page, axe_violations, visited, "14-06-holds")
     page.goto(f"{base}/retention/dry-run/")
     _checked(page, axe_violations, visited, "14-07-dry-run")
-    assert page.get_by_text(re.compile(closing.reference)).first.is_visible()
+    expect(page.get_by_text(re.compile(closing.reference)).first).to_be_visible()
     # The day is shown as the hint asks for it to be typed.
     month_ahead = today + relativedelta(months=1)
     assert page.get_by_label("Run as on").input_value() == f"{month_ahead:%d/%m/%Y}"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.second_factor import authenticator_of
 from cases.models import Case, CaseState
@@ -94,7 +95,7 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     # The assessor opens the case: it is in delivery, waiting for a lead professional.
     _sign_in(page, base, assessor)
     page.goto(f"{base}/cases/{case.pk}/")
-    assert page.get_by_role("heading", name="Where this case stands").is_visible()
+    expect(page.get_by_role("heading", name="Where this case stands")).to_be_visible()
     _checked(page, axe_violations, visited, "01-case-before")
     page.goto(f"{base}/cases/{case.pk}/lead/")
     _checked(page, axe_violations, visited, "02-lead-pending")
@@ -107,12 +108,12 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.locator('a[href*="/lead-proposals/"]').first.click()
     _checked(page, axe_violations, visited, "05-proposal")
     page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)).click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "05b-proposal-error")
     page.get_by_label("Yes, I accept").check()
     page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)).click()
     _checked(page, axe_violations, visited, "06-after-accept")
-    assert page.get_by_text("You are the lead professional.").is_visible()
+    expect(page.get_by_text("You are the lead professional.")).to_be_visible()
     case.refresh_from_db()
     assert case.lead_professional == officer
 
@@ -122,7 +123,7 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_role("link", name=re.compile("Add an action")).click()
     _checked(page, axe_violations, visited, "08-plan-add")
     page.get_by_role("button", name="Add the action").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "08b-plan-add-error")
     page.get_by_label("The need", exact=True).fill("Robin is tired and late in the mornings.")
     page.get_by_label("What will be done").fill("Walk Robin to school on two mornings a week.")
@@ -137,13 +138,13 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_label("Done", exact=True).check()
     page.get_by_role("button", name="Save the status").click()
     _checked(page, axe_violations, visited, "11-action-done")
-    assert page.get_by_text("Done").first.is_visible()
+    expect(page.get_by_text("Done").first).to_be_visible()
 
     # The lead records the review at the sign-off TAC, deciding to close.
     page.goto(f"{base}/cases/{case.pk}/reviews/new/")
     _checked(page, axe_violations, visited, "12-review")
     page.get_by_role("button", name=re.compile("review", re.I)).click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "12b-review-error")
     page.get_by_label("Date of the review").fill(today.strftime("%d/%m/%Y"))
     page.get_by_label("TAC meeting it was held at (if any)").select_option(str(meeting.pk))
@@ -165,9 +166,9 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
 
     page.goto(f"{base}/cases/{case.pk}/")
     _checked(page, axe_violations, visited, "16-case-closed")
-    assert page.locator(".govuk-tag", has_text="Closed").first.is_visible()
-    assert page.get_by_text(f"Closed on {today:%-d %B %Y}: needs met.").is_visible()
-    assert page.get_by_role("heading", name="What happened").is_visible()
+    expect(page.locator(".govuk-tag", has_text="Closed").first).to_be_visible()
+    expect(page.get_by_text(f"Closed on {today:%-d %B %Y}: needs met.")).to_be_visible()
+    expect(page.get_by_role("heading", name="What happened")).to_be_visible()
     timeline = page.locator('ol[aria-label^="What happened"] > li')
     for event in (
         "Closed: needs met",

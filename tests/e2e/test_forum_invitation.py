@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from meetings.models import Forum, ForumCoreMember, ForumInvitation, ForumSeason, ForumSession
 from meetings.services.invitations import core_invitations_create
@@ -46,12 +47,12 @@ def test_an_invitee_sends_a_deputy(live_server, world, page, axe_violations):
     assert axe_violations(page) == []
     page.get_by_label("I am sending a deputy from my agency").check()
     page.get_by_role("button", name="Send your answer").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("Your deputy").select_option(str(deputy.pk))
     page.get_by_role("button", name="Send your answer").click()
-    assert page.locator(".govuk-notification-banner--success").is_visible()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     assert axe_violations(page) == []
     invitation = ForumInvitation.objects.get(pk=invitation.pk)
     assert (invitation.response, invitation.deputy) == ("deputy", deputy)

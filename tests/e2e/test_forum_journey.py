@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.second_factor import authenticator_of
 from deadlines.rules import add_working_days, is_working_day
@@ -117,7 +118,7 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     _checked(page, axe_violations, visited)
     page.get_by_role("button", name="Build the agenda").click()
     _checked(page, axe_violations, visited)
-    assert page.get_by_text("09:00").first.is_visible()
+    expect(page.get_by_text("09:00").first).to_be_visible()
     page.get_by_role("button", name="Confirm the agenda").click()
     _checked(page, axe_violations, visited)
 
@@ -130,7 +131,7 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     page.goto(f"{base}/forums/{forum.pk}/")
     page.get_by_role("link", name="Chair's view: run the forum").click()
     _checked(page, axe_violations, visited)
-    assert page.get_by_text("information remains confidential to this meeting").is_visible()
+    expect(page.get_by_text("information remains confidential to this meeting")).to_be_visible()
     page.get_by_role("button", name="I have read the statement").click()
     _checked(page, axe_violations, visited)
     page.get_by_role("link", name="Record what was agreed").first.click()

@@ -6,6 +6,7 @@ axe-core finds no serious or critical violation on any page."""
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from audit.models import AccessAction
 from audit.services import access_log_record
@@ -31,15 +32,15 @@ def test_the_caf_manager_reads_the_trail_the_dashboard_and_the_returns(
     page.goto(f"{base}/audit/?log=changes")
     _checked(page, axe_violations, visited, "15-01-audit-trail")
     # In words, with the value before and after, never a field name.
-    assert page.get_by_text("21/04/2016").first.is_visible()
+    expect(page.get_by_text("21/04/2016").first).to_be_visible()
     assert "date_of_birth" not in page.content()
     page.goto(f"{base}/audit/?date_from=31/02/2026")
     _checked(page, axe_violations, visited)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
 
     page.goto(f"{base}/cases/{case.pk}/history/")
     _checked(page, axe_violations, visited, "15-02-case-history")
-    assert page.get_by_text("consent form").first.is_visible()
+    expect(page.get_by_text("consent form").first).to_be_visible()
     page.goto(f"{base}/audit/people/{assessor.pk}/")
     _checked(page, axe_violations, visited, "15-03-person-activity")
 
@@ -50,7 +51,7 @@ def test_the_caf_manager_reads_the_trail_the_dashboard_and_the_returns(
     assert page.locator("table.govuk-table").count() >= page.locator("svg[role=group]").count()
     page.locator("main table.govuk-table a").first.click()
     _checked(page, axe_violations, visited, "15-05-figure-cases")
-    assert page.get_by_text(case.reference).first.is_visible()
+    expect(page.get_by_text(case.reference).first).to_be_visible()
 
     page.goto(f"{base}/reports/annex-a/")
     _checked(page, axe_violations, visited, "15-06-annex-a")

@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.factories import PASSWORD
@@ -47,8 +48,8 @@ def test_back_after_signing_out_shows_the_sign_in_page_not_the_child(
     # A page restored from the back-forward cache fires no load event: wait for the commit.
     page.go_back(wait_until="commit")
 
-    page.wait_for_url(f"{live_server.url}/sign-in/?next=/cases/{case.pk}/", timeout=5000)
-    assert page.get_by_role("heading", name="Sign in to eCAF").is_visible()
+    page.wait_for_url(f"{live_server.url}/sign-in/?next=/cases/{case.pk}/", timeout=20_000)
+    expect(page.get_by_role("heading", name="Sign in to eCAF")).to_be_visible()
     assert case.child.postcode not in page.content()
     assert case.child.full_name not in page.content()
 
@@ -66,7 +67,7 @@ def test_timeout_warning_lets_a_practitioner_stay_signed_in_without_losing_the_f
     warning.wait_for(state="visible", timeout=10_000)
     page.get_by_role("button", name="Stay signed in").click()
 
-    warning.wait_for(state="hidden", timeout=5_000)
+    warning.wait_for(state="hidden", timeout=20_000)
     assert page.url == f"{live_server.url}/checks/new/"
     assert page.get_by_label("First name").input_value() == "Half-typed"
     assert [m.text for m in page.console_errors] == []
@@ -78,9 +79,9 @@ def test_timeout_warning_says_when_the_working_day_is_over(live_server, world, p
     page.goto(f"{live_server.url}/checks/new/")
 
     warning = page.get_by_role("alert").filter(has_text="You will be signed out in 1 minute")
-    warning.wait_for(state="visible", timeout=5_000)
+    warning.wait_for(state="visible", timeout=20_000)
     assert "Save your work now" in warning.inner_text()
-    assert not page.get_by_role("button", name="Stay signed in").is_visible()
+    expect(page.get_by_role("button", name="Stay signed in")).not_to_be_visible()
 
 
 def test_sessions_and_api_token_pages_are_accessible(live_server, world, page, axe_violations):
@@ -88,7 +89,7 @@ def test_sessions_and_api_token_pages_are_accessible(live_server, world, page, a
     page.get_by_role("link", name="your sessions and API tokens").click()
 
     page.get_by_role("heading", name="Your sessions").wait_for()
-    assert page.get_by_text("This browser").is_visible()
+    expect(page.get_by_text("This browser")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Your API tokens").click()

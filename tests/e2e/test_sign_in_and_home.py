@@ -3,6 +3,7 @@ page passes axe-core with no serious or critical violations and runs under the C
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from agencies.second_factor import authenticator_of
 from tests.factories import PASSWORD, current_code
@@ -22,12 +23,13 @@ def test_sign_in_home_and_case_pages_are_accessible(live_server, world, page, ax
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert axe_violations(page) == []
     # GOV.UK Frontend's module initialised its components: the CSP lets our own scripts run.
     page.wait_for_selector("[data-govuk-skip-link-init]", state="attached")
 
     page.get_by_role("link", name=world.a.case.reference).click()
+    page.wait_for_url(f"{live_server.url}/cases/{world.a.case.pk}/")
     assert world.a.case.child.full_name in page.content()
     assert axe_violations(page) == []
     assert [m.text for m in page.console_errors] == []
@@ -40,7 +42,7 @@ def test_wrong_password_shows_the_error_summary(live_server, world, page, axe_vi
     page.get_by_role("button", name="Sign in").click()
 
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # GOV.UK pattern: the summary takes focus so screen readers announce it.
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
     assert axe_violations(page) == []
@@ -77,13 +79,13 @@ def test_setting_up_the_authenticator_app_is_accessible(live_server, world, page
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url(f"{live_server.url}/account/two-factor/set-up/**")
-    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     assert axe_violations(page) == []
     device = TOTPDevice.objects.get(user=coordinator, confirmed=False)
     page.get_by_label("Code").fill(current_code(device))
     page.get_by_role("button", name="Continue").click()
 
-    assert page.get_by_text("Your authenticator app is set up").is_visible()
+    expect(page.get_by_text("Your authenticator app is set up")).to_be_visible()
     assert page.locator(".app-recovery-codes li").count() == 10
     assert axe_violations(page) == []
     page.get_by_role("link", name="Continue").click()

@@ -2,6 +2,7 @@
 with axe-core finding no serious or critical violations on any page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import CafCheck, CheckOutcome
 from tests.factories import PASSWORD
@@ -19,7 +20,7 @@ def test_search_finds_the_open_caf_and_asks_to_join(live_server, world, page, ax
     page.get_by_role("link", name="Start a CAF").click()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Search the register").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("First name").fill("Jaime")
@@ -27,15 +28,15 @@ def test_search_finds_the_open_caf_and_asks_to_join(live_server, world, page, ax
     page.get_by_label("Date of birth").fill("17/5/2015")
     page.get_by_role("button", name="Search the register").click()
 
-    assert page.get_by_role("heading", name=world.a.case.child.full_name).is_visible()
-    assert page.get_by_text("Open CAF").is_visible()
+    expect(page.get_by_role("heading", name=world.a.case.child.full_name)).to_be_visible()
+    expect(page.get_by_text("Open CAF")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Ask to join or add needs").click()
     assert axe_violations(page) == []
     page.get_by_label("Message to the lead professional").fill("We know the family.")
     page.get_by_role("button", name="Send the request").click()
 
-    assert page.get_by_text("Your request has been sent").is_visible()
+    expect(page.get_by_text("Your request has been sent")).to_be_visible()
     assert axe_violations(page) == []
     assert CafCheck.objects.get().outcome == CheckOutcome.JOIN_REQUESTED
     assert [m.text for m in page.console_errors] == []

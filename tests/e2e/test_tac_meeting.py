@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from meetings.models import TacMeeting
 from tests.factories import PASSWORD
@@ -25,17 +26,17 @@ def test_the_assessor_arranges_records_and_holds_a_tac_meeting(
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto(f"{live_server.url}/cases/{case.pk}/")
-    assert page.get_by_text("First TAC meeting due by").is_visible()
+    expect(page.get_by_text("First TAC meeting due by")).to_be_visible()
     page.get_by_role("link", name="Arrange a TAC meeting").click()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Arrange the meeting").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
     when = timezone.localtime() + timedelta(days=7)
     page.get_by_label("Date and time").fill(when.strftime("%d/%m/%Y 14:30"))
     page.get_by_label("Venue").fill("Meadow Primary, family room")
     page.get_by_role("button", name="Arrange the meeting").click()
-    assert page.get_by_role("heading", name="Team around the child meeting").is_visible()
+    expect(page.get_by_role("heading", name="Team around the child meeting")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Invite someone").click()
@@ -50,7 +51,7 @@ def test_the_assessor_arranges_records_and_holds_a_tac_meeting(
     page.get_by_label("The child's or young person's development").fill("Reading well.")
     page.get_by_label("The family's consent to share information was checked").check()
     page.get_by_role("button", name="Save the record").click()
-    assert page.get_by_text("Reading well.").is_visible()
+    expect(page.get_by_text("Reading well.")).to_be_visible()
 
     page.get_by_role("link", name="Agree an action").click()
     assert axe_violations(page) == []
@@ -60,6 +61,6 @@ def test_the_assessor_arranges_records_and_holds_a_tac_meeting(
     assert axe_violations(page) == []
     page.get_by_label("Date the meeting was held").fill(timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Record the meeting as held").click()
-    assert page.locator(".govuk-notification-banner--success").is_visible()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     assert axe_violations(page) == []
     assert TacMeeting.objects.get(case=case).state == "held"
