@@ -132,7 +132,9 @@ SELECT 1, 'first', lc.started + time '09:30', %(framework)s::jsonb,
 FROM lc JOIN assessments_assessment a ON a.case_id = lc.case_id WHERE lc.assessed;
 UPDATE cases_case c SET assessment_started_on = lc.started,
   assessment_completed_on = lc.completed, submitted_on = lc.submitted, logged_on = lc.logged,
-  lead_professional_id = lc.assessor_id, lead_agency_id = lc.agency_id, lead_since = lc.first_tac
+  lead_professional_id = lc.assessor_id, lead_agency_id = lc.agency_id, lead_since = lc.first_tac,
+  level_of_need = CASE WHEN lc.r2 < 0.12 THEN 1 WHEN lc.r2 < 0.50 THEN 2 WHEN lc.r2 < 0.88 THEN 3
+    ELSE 4 END
 FROM lc WHERE c.id = lc.case_id AND lc.assessed;
 """
 

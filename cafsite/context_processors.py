@@ -28,7 +28,7 @@ def navigation(request) -> dict:
         "show_audit_link": audits,
         # The log of scheduled jobs (monitoring.views.may_see_runs).
         "show_runs_link": caf_team or audits,
-        # The oversight dashboard: managers and the CAF team (reports.dashboard_views.may_oversee).
+        # The oversight dashboard: managers and the CAF team (reports.access.may_oversee).
         "show_reports_link": caf_team or audits,
         # The dry run of retention, with links on to legal holds and the periods (R-RET-1).
         "show_retention_link": caf_team,

@@ -215,6 +215,10 @@ class Case(models.Model):
     # Archived a year after closure (R-RET-1, retention.services): read-only, CAF team only.
     archived_on = models.DateField(null=True, blank=True)
     reopened_on = models.DateField(null=True, blank=True)
+    # The level of need (1-4) of the latest assessment version that states one, kept by the
+    # conclusions section's save (assessments.services.sections) so that the reports count
+    # open CAFs by level without a subquery per case (bench/reports_bench.py).
+    level_of_need = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

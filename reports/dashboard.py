@@ -31,7 +31,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
-from assessments.models import AssessmentVersion
 from cases.models import Case, CaseState, Ethnicity
 from cases.permissions import cases_for_user, with_visible_case
 from consent.models import ConsentGiver, ConsentRefusal
@@ -97,17 +96,8 @@ def _case_filters(filters: Filters, prefix: str = "case__") -> Q:
 
 
 def _latest_level():
-    return Coalesce(
-        Subquery(
-            AssessmentVersion.objects.filter(
-                assessment__case=OuterRef("pk"), level_of_need__isnull=False
-            )
-            .order_by("-number")
-            .values("level_of_need")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(NO_LEVEL),
-    )
+    # Kept on the case by the conclusions section's save: a GROUP BY, not a subquery a case.
+    return Coalesce(F("level_of_need"), Value(NO_LEVEL))
 
 
 def _first_tac():

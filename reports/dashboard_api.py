@@ -13,9 +13,10 @@ from rest_framework.views import APIView
 
 from audit.models import AccessAction
 from audit.services import access_log_record
+from reports.access import may_oversee
 from reports.dashboard import dashboard
 from reports.dashboard_forms import DashboardFilterForm
-from reports.dashboard_views import _describe, dashboard_figures, may_oversee
+from reports.dashboard_views import _describe, dashboard_figures
 
 
 class NumberField(serializers.FloatField):

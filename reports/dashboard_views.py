@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency
-from agencies.roles import in_caf_team, managed_agency_ids
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.models import Ethnicity
@@ -21,6 +20,7 @@ from consent.models import ConsentGiver
 from deadlines import rules
 from delivery.models import ClosureReason
 from reports import charts
+from reports.access import may_oversee
 from reports.dashboard import (
     FIGURES,
     LEVELS,
@@ -42,11 +42,6 @@ from reports.dashboard_forms import (
 
 PAGE_LENGTH = 50
 LEVEL_NAMES = {NO_LEVEL: "Not yet assessed", **{level: f"Level {level}" for level in LEVELS}}
-
-
-def may_oversee(user) -> bool:
-    """Managers (with the DBS check any case content needs, R-TEN-4) and the CAF team."""
-    return (bool(managed_agency_ids(user)) and user.has_dbs_check) or in_caf_team(user)
 
 
 def figure_url(filters: Filters, figure: str, key: str = "", agency_id: int | None = None) -> str:

@@ -16,19 +16,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
-from agencies.roles import in_caf_team, managed_agency_ids
+from agencies.roles import managed_agency_ids
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.permissions import cases_for_user, casework_access
 from reports import annex_a
+from reports.access import may_oversee
 from reports.models import ExportJob, ExportKind, ExportState
-
-
-def may_see_returns(user) -> bool:
-    """Managers with a DBS check and the CAF team (R-REPORT-1, R-REPORT-2)."""
-    if casework_access(user) is None:
-        return False
-    return (bool(managed_agency_ids(user)) and user.has_dbs_check) or in_caf_team(user)
 
 
 def returns_agency_id(user) -> int | None:
@@ -100,7 +94,7 @@ def is_small(user, as_at: date) -> bool:
 def export_job_request(*, user, kind: str, as_at: date) -> ExportJob:
     """Queue an export of list 2 for ``as_at`` as ``user`` (who must produce returns); the
     worker writes the file (``export_job_run``). Raises Http404 for anyone else."""
-    if not may_see_returns(user):
+    if not may_oversee(user):
         raise Http404
     from reports.tasks import export_job_run_task
 
@@ -126,7 +120,7 @@ def export_job_run(job_id) -> ExportJob | None:
         return job
     user = job.requested_by
     as_at = date.fromisoformat(job.params["as_at"])
-    if not may_see_returns(user) or user.tenant_id != job.tenant_id:
+    if not may_oversee(user) or user.tenant_id != job.tenant_id:
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportState.FAILED, finished_at=timezone.now()
         )
@@ -172,7 +166,7 @@ def export_job_for(user, pk) -> ExportJob:
             tenant_id=getattr(user, "tenant_id", None),
             expires_at__gt=timezone.now(),
         ).first()
-        if user.is_authenticated and may_see_returns(user)
+        if user.is_authenticated and may_oversee(user)
         else None
     )
     if job is None:

@@ -15,8 +15,9 @@ from audit.models import AccessAction
 from cafsite.validation import parse_id
 from cases.permissions import cases_for_user
 from reports import supporting_families as sf
+from reports.access import may_oversee
 from reports.annex_a import annex_a_records, rows_from, text_cells
-from reports.exports import export_job_for, may_see_returns, returns_record
+from reports.exports import export_job_for, returns_record
 from reports.returns_forms import AnnexAForm, SupportingFamiliesForm
 
 PAGE_LENGTH = 500
@@ -67,7 +68,7 @@ class AnnexAView(APIView):
     )
     def get(self, request):
         """Ofsted's Annex A list 2 (R-REPORT-1), one row a child, codes and dd/mm/yyyy dates."""
-        if not may_see_returns(request.user):
+        if not may_oversee(request.user):
             raise Http404
         form = AnnexAForm({"date": request.query_params.get("date", "")})
         if not form.is_valid():
@@ -131,7 +132,7 @@ class SupportingFamiliesView(APIView):
     )
     def get(self, request):
         """The Supporting Families return for a financial-year quarter (R-REPORT-2)."""
-        if not may_see_returns(request.user):
+        if not may_oversee(request.user):
             raise Http404
         quarter_text = request.query_params.get("quarter", "")
         year = request.query_params.get("year")

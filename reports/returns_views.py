@@ -14,6 +14,7 @@ from audit.models import AccessAction
 from cafsite.validation import parse_id
 from cases.models import SupportingFamiliesOutcome
 from reports import supporting_families as sf
+from reports.access import may_oversee
 from reports.annex_a import MARKING
 from reports.exports import (
     CONTENT_TYPES,
@@ -23,7 +24,6 @@ from reports.exports import (
     export_job_for,
     export_job_request,
     is_small,
-    may_see_returns,
     returns_record,
 )
 from reports.models import ExportState
@@ -36,7 +36,7 @@ REFRESH_SECONDS = 3
 
 
 def _require_returns(request) -> None:
-    if not may_see_returns(request.user):
+    if not may_oversee(request.user):
         raise Http404
 
 

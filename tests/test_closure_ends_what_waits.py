@@ -8,12 +8,20 @@ from django.utils import timezone
 
 from cases.models import PlanActionStatus
 from cases.plans import plan_action_agree
-from delivery.models import ClosureReason, LeadProposalSource, LeadProposalState
+from delivery.models import (
+    ClosureReason,
+    LeadDisputeState,
+    LeadProposalSource,
+    LeadProposalState,
+)
 from delivery.services.closure import case_close
-from delivery.services.lead import lead_propose
+from delivery.services.lead import lead_dispute_raise, lead_propose
+from meetings.models import ForumState, Nomination, NominationKind, NominationState
+from meetings.services.nominations import nomination_create
 from referrals.models import ServiceRequestState, TaskKind, TaskState
 from referrals.service_requests import service_request_send
 from tests.assessment_states import logged
+from tests.forum_states import scheduled_forum
 
 
 def test_closing_a_caf_ends_the_asks_it_can_no_longer_answer(world, login):
@@ -60,3 +68,46 @@ def test_closing_a_caf_ends_the_asks_it_can_no_longer_answer(world, login):
 
 def action_task(case):
     return case.tasks.get(kind=TaskKind.ACTION_REQUEST)
+
+
+def test_closing_a_caf_takes_it_off_forums_to_come_and_settles_a_lead_disagreement(world, login):
+    forum, session = scheduled_forum(world)
+    assessor, coordinator = world.a.users["assessor"], world.a.users["coordinator"]
+    closing, staying = logged(world, "Closeson").case, logged(world, "Stayson").case
+    nominated = nomination_create(
+        session=session, case=closing, by=assessor, kind=NominationKind.NEW
+    )
+    other = nomination_create(session=session, case=staying, by=assessor, kind=NominationKind.NEW)
+    dispute = lead_dispute_raise(case=closing, by=assessor, about="Who leads is unclear.")
+    coordinator_home = login(coordinator)
+    assert dispute.task.link in coordinator_home.get("/").content.decode()
+
+    case_close(case=closing, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved away.")
+
+    nominated.refresh_from_db()
+    other.refresh_from_db()
+    dispute.refresh_from_db()
+    assert nominated.state == NominationState.WITHDRAWN
+    assert nominated.deferral_reason == "The CAF was closed before the forum."
+    assert other.state == NominationState.NOMINATED
+    assert dispute.state == LeadDisputeState.RESOLVED and dispute.resolved_by == assessor
+    assert dispute.task.state == TaskState.DONE
+    assert dispute.task.link not in coordinator_home.get("/").content.decode()
+    forum_page = coordinator_home.get(f"/forums/{forum.pk}/").content.decode()
+    assert staying.reference in forum_page
+    assert closing.reference not in forum_page
+
+
+def test_a_forum_already_held_keeps_the_case_it_heard(world):
+    forum, session = scheduled_forum(world)
+    assessor = world.a.users["assessor"]
+    case = logged(world, "Heardof").case
+    nomination = nomination_create(session=session, case=case, by=assessor, kind=NominationKind.NEW)
+    Nomination.objects.filter(pk=nomination.pk).update(state=NominationState.HEARD)
+    forum.state = ForumState.HELD
+    forum.save(update_fields=["state"])
+
+    case_close(case=case, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved away.")
+
+    nomination.refresh_from_db()
+    assert nomination.state == NominationState.HEARD

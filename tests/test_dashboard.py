@@ -14,6 +14,9 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from assessments.models import VersionReason
+from assessments.services.sections import section_save
+from assessments.services.versions import version_create
 from audit.models import AccessAction, AccessLogEntry
 from cases.models import Case, Ethnicity, Gender
 from cases.services import case_open, child_register
@@ -22,6 +25,7 @@ from delivery.services.closure import case_close
 from meetings.services.tac import tac_hold
 from reports import charts
 from reports.dashboard import _median
+from tests.assessment_states import logged
 from tests.test_tac_meetings import convene, logged_case
 
 TODAY = timezone.localdate()
@@ -147,12 +151,16 @@ def test_anyone_else_finds_no_dashboard(world, login, name):
     assert _api(world.a.users[name]).get(API).status_code == 404
 
 
-def test_a_manager_without_a_dbs_check_finds_no_dashboard(world, login):
-    manager = world.a.users["police_manager"]
-    client = login(manager)
-    manager.dbs_checked_on = None
-    manager.save(update_fields=["dbs_checked_on"])
-    assert client.get(DASHBOARD).status_code == 404
+@pytest.mark.parametrize("name", ["police_manager", "caf_manager", "coordinator"])
+def test_without_a_dbs_check_neither_a_manager_nor_the_caf_team_sees_any_report(world, login, name):
+    # One rule for every report (reports.access.may_oversee): the returns list children too.
+    person = world.a.users[name]
+    client = login(person)
+    person.dbs_checked_on = None
+    person.save(update_fields=["dbs_checked_on"])
+    for url in (DASHBOARD, "/reports/annex-a/", "/reports/supporting-families/"):
+        assert client.get(url).status_code == 404, url
+    assert _api(person).get(API).status_code == 404
 
 
 def test_the_menu_shows_the_dashboard_to_those_who_may_see_it(world, login):
@@ -245,6 +253,30 @@ def test_open_cafs_by_agency_and_level_of_need(board, world):
     ]
     school = next(row for row in figure["rows"] if row[0]["text"] == world.a.school.name)
     assert [cell["count"] for cell in school[1:]] == [1, 0, 1, 0, 0, 2]
+
+
+def test_a_new_versions_level_of_need_moves_the_case_in_the_figure(board, world):
+    assessor = world.a.users["assessor"]
+    assessment = logged(world, "Levelson")
+    version = version_create(assessment=assessment, by=assessor, reason=VersionReason.UPDATE)
+    conclusions = version.sections.get(key="conclusions")
+    section_save(
+        version=version,
+        key="conclusions",
+        data={**conclusions.data, "level_of_need": 4},
+        base_revision=conclusions.revision,
+        completed=True,
+        by=assessor,
+    )
+
+    school = next(
+        row
+        for row in _figures(world.a.users["caf_manager"])["open"]["rows"]
+        if row[0]["text"] == world.a.school.name
+    )
+    # Not yet assessed, levels 1-4, total: the earlier version's level 2 no longer counts.
+    assert [cell["count"] for cell in school[1:]] == [1, 0, 1, 0, 1, 3]
+    assert Case.objects.get(pk=assessment.case_id).level_of_need == 4
 
 
 def test_timeliness_against_the_standards(board, world):

@@ -33,6 +33,7 @@ from assessments.services import (
     signatures_withdraw,
     version_is_editable,
 )
+from cases.models import Case
 
 # Long enough for any honest answer; a bound so a section stays a page, not a database.
 MAX_TEXT = 20_000
@@ -344,6 +345,19 @@ def section_draft_save(
         )
 
 
+def _case_level_of_need_refresh(assessment) -> None:
+    """The case keeps the level of its latest version that states one (an in-progress
+    conclusions section may not yet), for the reports. A column, not auditable content: the
+    version's own change is in the audit trail."""
+    level = (
+        assessment.versions.filter(level_of_need__isnull=False)
+        .order_by("-number")
+        .values_list("level_of_need", flat=True)
+        .first()
+    )
+    Case.objects.filter(pk=assessment.case_id).update(level_of_need=level)
+
+
 def section_draft_for(version: AssessmentVersion, key: str, user: User) -> SectionDraft | None:
     return SectionDraft.objects.filter(version=version, key=key, author=user).first()
 
@@ -403,6 +417,7 @@ def section_save(
                 elif key == Section.CONCLUSIONS:
                     version.level_of_need = data["level_of_need"]
                     version.save(update_fields=["level_of_need"])
+                    _case_level_of_need_refresh(assessment)
             SectionDraft.objects.filter(version=version, key=key, author=by).delete()
             return section
     if conflict:

@@ -20,8 +20,16 @@ from cafsite.errors import CafError
 from cases.models import Case, CaseState
 from cases.permissions import VIEW, acting_agency_id, user_may
 from deadlines import rules
-from delivery.models import CaseClosure, ClosureReason, LeadProposal, LeadProposalState
-from meetings.models import MeetingState, TacMeeting
+from delivery.models import (
+    CaseClosure,
+    ClosureReason,
+    LeadDispute,
+    LeadDisputeState,
+    LeadProposal,
+    LeadProposalState,
+)
+from meetings.models import ForumState, MeetingState, NominationState, TacMeeting
+from meetings.services.nominations import LIVE_STATES
 from referrals.models import ServiceRequest, ServiceRequestState, Task, TaskKind, TaskState
 from referrals.services import task_close
 
@@ -117,10 +125,42 @@ ENDED_WITH_THE_CASE = (
 
 def _end_what_waits_on(case: Case, by: User) -> None:
     """A pending lead proposal is withdrawn, a request for service still waiting is withdrawn,
-    and open tasks that only a live CAF can answer are closed, each saying why. A referral to
-    social care waiting for its decision stays: social care still decides (R-REF-4)."""
+    a disagreement about the lead is resolved, the case comes off the agendas of forums still
+    to be held, and open tasks that only a live CAF can answer are closed, each saying why. A
+    referral to social care waiting for its decision stays: social care still decides
+    (R-REF-4)."""
     why = "The CAF was closed: nothing more is needed."
     now = timezone.now()
+    for dispute in LeadDispute.objects.select_for_update().filter(
+        case=case, state=LeadDisputeState.OPEN
+    ):
+        dispute.state = LeadDisputeState.RESOLVED
+        dispute.resolved_by = by
+        dispute.resolved_at = now
+        dispute.resolution = why
+        dispute.save(update_fields=["state", "resolved_by", "resolved_at", "resolution"])
+        if dispute.task is not None:
+            task_close(dispute.task, by=by, response=why)
+    # A forum already held keeps what it heard; one still to come no longer hears this child.
+    for nomination in case.forum_nominations.select_for_update().filter(
+        state__in=LIVE_STATES,
+        session__forum__state=ForumState.SCHEDULED,
+        session__forum__held_on__gte=timezone.localdate(),
+    ):
+        nomination.state = NominationState.WITHDRAWN
+        nomination.position = nomination.starts_at = nomination.ends_at = None
+        nomination.deferral_reason = "The CAF was closed before the forum."
+        nomination.revision += 1
+        nomination.save(
+            update_fields=[
+                "state",
+                "position",
+                "starts_at",
+                "ends_at",
+                "deferral_reason",
+                "revision",
+            ]
+        )
     for proposal in LeadProposal.objects.select_for_update().filter(
         case=case, state=LeadProposalState.PENDING
     ):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from agencies.models import Role, User
 from agencies.roles import in_caf_team_as
-from assessments.models import AssessmentVersion
+from cases.models import Case
 from meetings import agenda as builder
 from meetings.models import (
     ForumSession,
@@ -67,18 +67,12 @@ def agenda_rows(session: ForumSession):
 
 
 def _levels_of_need(case_ids: set[int]) -> dict[int, int]:
-    """Each case's level of need from its latest assessment version that records one."""
-    levels: dict[int, int] = {}
-    rows = (
-        AssessmentVersion.objects.filter(
-            assessment__case_id__in=case_ids, level_of_need__isnull=False
+    """Each case's level of need (its latest assessment version that records one)."""
+    return dict(
+        Case.objects.filter(pk__in=case_ids, level_of_need__isnull=False).values_list(
+            "pk", "level_of_need"
         )
-        .order_by("assessment__case_id", "-number")
-        .values_list("assessment__case_id", "level_of_need")
     )
-    for case_id, level in rows:
-        levels.setdefault(case_id, level)
-    return levels
 
 
 def _reviews_due(case_ids: set[int]) -> dict[int, object]:
