@@ -23,8 +23,9 @@ so they can leave early. Up to ``EXACT_LIMIT`` cases the builder finds the optim
 dynamic programme of Garcia de la Banda, Stuckey and Chu ("Solving Talent Scheduling with
 Dynamic Programming", INFORMS J. Computing 23(1), 2011) over subsets of cases still to be
 heard; every attendee whose cases can all be consecutive then has them consecutive, as that
-costs nobody any waiting. Above the limit it uses a greedy order improved by moving single
-cases until no move helps, and says so in the result (``method == "heuristic"``).
+costs nobody any waiting. Above the limit it starts from a greedy order (or the nomination
+order, if better) and moves single cases until no move helps, so it is never worse than the
+nomination order, and says so in the result (``method == "heuristic"``).
 
 ``retime`` times a hand-made order (the coordinator reordering the agenda) the same way, so the
 page can show what the change costs.
@@ -218,8 +219,16 @@ def _exact_order(cases: Sequence[Nomination]) -> list[Nomination]:
 
 
 def _heuristic_order(cases: Sequence[Nomination]) -> list[Nomination]:
-    """Greedy (the next case keeping the fewest people waiting), then move single cases to
-    other positions while that lowers the total."""
+    """Greedy (the next case keeping the fewest people waiting), or the nomination order when
+    that is better, then move single cases to other positions while that lowers the total: so
+    never worse than the nomination order."""
+    greedy = _greedy_order(cases)
+    cost = _cost_of(cases)
+    start = greedy if cost(greedy) <= cost(cases) else list(cases)
+    return _improved(start, cost)
+
+
+def _greedy_order(cases: Sequence[Nomination]) -> list[Nomination]:
     remaining = list(cases)
     order: list[Nomination] = []
     while remaining:
@@ -233,9 +242,12 @@ def _heuristic_order(cases: Sequence[Nomination]) -> list[Nomination]:
         chosen = min(remaining, key=waiting)
         order.append(chosen)
         remaining.remove(chosen)
-    # Sweeps: each case in turn moves to its best place, if that helps; until a sweep changes
-    # nothing.
-    cost = _cost_of(order)
+    return order
+
+
+def _improved(order: list[Nomination], cost) -> list[Nomination]:
+    """Sweeps: each case in turn moves to its best place, if that helps; until a sweep changes
+    nothing. Only ever lowers the total."""
     best = cost(order)
     improved = True
     while improved:

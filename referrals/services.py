@@ -18,16 +18,9 @@ class ReferralError(CafError):
     pass
 
 
-# Kinds answered on the task page within deadlines.rules.task_due (5 working days) when the
-# caller sets no date of its own (R-CHECK-3, R-CHECK-5, R-REF-3).
-DUE_BY_RULE = frozenset({TaskKind.JOIN_REQUEST, TaskKind.TIER34_CONCERN, TaskKind.READ_ACCESS})
-
-
-def task_due_on(kind: str, *, asked_on: date | None = None) -> date | None:
-    """When a task of ``kind`` asked on ``asked_on`` (today) falls due, if its kind has a
-    standing time to answer."""
-    if kind not in DUE_BY_RULE:
-        return None
+def task_due_on(*, asked_on: date | None = None) -> date:
+    """When a task asked on ``asked_on`` (today) falls due when its caller sets no date of its
+    own: every task has one (R-CHECK-3, R-CHECK-5, R-REF-3), in deadlines.rules.task_due."""
     return rules.task_due(asked_on or timezone.localdate())
 
 
@@ -46,7 +39,7 @@ def task_create(
 ) -> Task:
     """Ask a person (or, with no named person, an agency) to act. Called inside the caller's
     transaction; the task carries no case content beyond the message written for it. Without
-    ``due_on``, kinds with a standing time to answer get their due date (``DUE_BY_RULE``)."""
+    ``due_on`` it falls due in the standing time to answer a task (``task_due_on``)."""
     if assigned_agency.tenant_id != by.tenant_id or child.tenant_id != by.tenant_id:
         raise ReferralError("Tasks stay within one tenant.")
     with transaction.atomic(), acting_as(by):
@@ -61,7 +54,7 @@ def task_create(
             case=case,
             message=message,
             link=link,
-            due_on=due_on or task_due_on(kind),
+            due_on=due_on or task_due_on(),
         )
         task.full_clean()
         task.save()

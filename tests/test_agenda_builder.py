@@ -77,8 +77,8 @@ def test_a_case_is_deferred_only_when_higher_priorities_left_too_little_time(cas
         assert "full" in deferral.reason
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sets(st.sampled_from(PEOPLE[:6]), min_size=1, max_size=3), max_size=7))
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sets(st.sampled_from(PEOPLE[:6]), min_size=1, max_size=3), max_size=8))
 def test_the_exact_order_agrees_with_brute_force(people_per_case):
     cases = [case(i, people, review=i % 3 == 0) for i, people in enumerate(people_per_case)]
     agenda = build_agenda(cases, 10_000)
@@ -154,6 +154,22 @@ def test_a_hand_made_order_is_retimed_and_costed():
     assert by_hand.method == "by hand"
     assert [s.starts_after for s in by_hand.slots] == [0, 20, 40]
     assert by_hand.attendee_minutes == 60 + 20 > agenda.attendee_minutes == 40 + 20
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.sets(st.sampled_from(PEOPLE), min_size=1, max_size=4),
+        min_size=EXACT_LIMIT + 1,
+        max_size=EXACT_LIMIT + 10,
+    )
+)
+def test_above_the_exact_limit_the_order_is_never_worse_than_the_nomination_order(people):
+    cases = [case(i, attendees, review=i % 2 == 0) for i, attendees in enumerate(people)]
+    agenda = build_agenda(cases, 24 * 60)
+    assert agenda.method == "heuristic"
+    assert sorted(slot.nomination.key for slot in agenda.slots) == list(range(len(cases)))
+    assert agenda.attendee_minutes <= agenda.nomination_order_minutes
 
 
 def test_more_cases_than_the_exact_limit_use_the_heuristic_and_say_so():

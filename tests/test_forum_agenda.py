@@ -210,6 +210,39 @@ def test_a_bad_place_is_a_field_error_not_a_server_error(world, login):
     assert "whole number" in response.content.decode()
 
 
+def test_a_late_nomination_not_accepted_goes_to_the_next_forum_when_the_agenda_is_confirmed(
+    world,
+):
+    forum, session = scheduled_forum(world)
+    on_time = nominate(world, session, "OnTime")
+    type(forum).objects.filter(pk=forum.pk).update(
+        nomination_deadline=timezone.now() - timedelta(hours=1)
+    )
+    late = nominate(world, session, "Late")
+    coordinator, chair = world.a.users["coordinator"], world.a.users["chair"]
+    agenda_build(session=session, by=coordinator)
+    agenda_confirm(session=session, by=coordinator)
+    late.refresh_from_db()
+    assert late.state == NominationState.LATE  # the chair has not confirmed yet
+
+    # No later forum arranged: the case stays late rather than dropping off every agenda.
+    agenda_confirm(session=session, by=chair)
+    late.refresh_from_db()
+    assert late.state == NominationState.LATE
+
+    later = next_forum(world, forum)
+    session.refresh_from_db()
+    agenda_build(session=session, by=coordinator, revision=session.revision)
+    agenda_confirm(session=session, by=coordinator)
+    agenda_confirm(session=session, by=chair)
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.state == NominationState.DEFERRED
+    assert "after the deadline" in late.deferral_reason
+    assert later.nominations.get().case_id == late.case_id
+    assert on_time.state == NominationState.SCHEDULED
+
+
 def test_deferrals_happen_only_when_the_coordinator_and_the_chair_have_both_confirmed(world, full):
     forum, session, nominations = full
     later = next_forum(world, forum)

@@ -4,12 +4,14 @@ tells them why; a Tier 3/4 concern is acknowledged by the keyworker's agency wit
 will do; a request to read a CAF accepted lets the practitioner's agency see it. Only a task's
 owner (the person named, or its agency's queue) opens and answers it, once."""
 
+import importlib
 import re
 import threading
 import time
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -641,3 +643,42 @@ def test_two_answers_at_once_answer_the_task_once(world, monkeypatch):
     assert task.state == (TaskState.ACCEPTED if answered == ["accept"] else TaskState.DECLINED)
     joined = TeamMembership.objects.filter(case=case, agency=world.a.police).exists()
     assert joined == (answered == ["accept"])
+
+
+@pytest.mark.parametrize("kind", TaskKind.values)
+def test_every_kind_of_task_falls_due_when_its_asker_sets_no_date(world, kind):
+    case = world.a.case
+    task = task_create(
+        kind=kind,
+        by=world.a.users["assessor"],
+        from_agency=world.a.school,
+        assigned_agency=world.a.police,
+        child=case.child,
+        case=case,
+        message="Please look at this.",
+    )
+    assert task.due_on == add_working_days(timezone.localdate(), 5)
+
+
+def test_open_tasks_asked_before_every_task_had_a_date_take_one(world):
+    migration = importlib.import_module("referrals.migrations.0008_open_tasks_fall_due")
+    case = world.a.case
+    asked = [
+        task_create(
+            kind=TaskKind.SERVICE_REQUEST,
+            by=world.a.users["assessor"],
+            from_agency=world.a.school,
+            assigned_agency=world.a.police,
+            child=case.child,
+            case=case,
+        )
+        for _ in range(2)
+    ]
+    Task.objects.filter(pk__in=[t.pk for t in asked]).update(due_on=None)
+    Task.objects.filter(pk=asked[1].pk).update(state=TaskState.DONE, done_at=timezone.now())
+
+    migration.open_tasks_fall_due(apps, None)
+
+    open_task, done_task = (Task.objects.get(pk=t.pk) for t in asked)
+    assert open_task.due_on == add_working_days(timezone.localdate(), 5)
+    assert done_task.due_on is None

@@ -306,7 +306,8 @@ def agenda_confirm(*, session: ForumSession, by: User, revision: int | None = No
     """Confirm the agenda and its deferrals: the coordinator and the forum's chair, two
     confirmations by two people (R-MAF-3, "with the chair"). The chair confirms as chair; a
     coordinator as coordinator. When both have, the proposed deferrals are carried out: each
-    case goes to the next forum with its reason (by the confirming coordinator)."""
+    case goes to the next forum with its reason (by the confirming coordinator), and so do the
+    late nominations not accepted (R-MAF-2)."""
     if session.forum.tenant_id != by.tenant_id:
         raise MeetingError("Session not found.")
     roles = may_confirm_as(by, session)
@@ -344,4 +345,22 @@ def agenda_confirm(*, session: ForumSession, by: User, revision: int | None = No
                 nomination_defer(
                     nomination=nomination, by=coordinator, reason=nomination.deferral_reason
                 )
+            _late_ones_to_the_next_forum(session, coordinator)
         return session
+
+
+LATE_NOT_ACCEPTED = (
+    "Nominated after the deadline and not accepted for this forum: moved to the next forum."
+)
+
+
+def _late_ones_to_the_next_forum(session: ForumSession, coordinator: User) -> None:
+    """R-MAF-2: a late nomination the coordinator did not accept before the agenda was
+    confirmed goes to the next forum. With no later session arranged yet it stays late, on
+    the coordinator's list, rather than dropping off every agenda."""
+    late = session.nominations.filter(state=NominationState.LATE).order_by("nominated_at", "id")
+    for nomination in late:
+        try:
+            nomination_defer(nomination=nomination, by=coordinator, reason=LATE_NOT_ACCEPTED)
+        except MeetingError:
+            return
