@@ -293,18 +293,8 @@ def _assessment_case(world) -> int:
     return case.pk
 
 
-@pytest.mark.fuzz
-@pytest.mark.parametrize("role", ["assessor", "coordinator"])
-def test_every_api_operation_answers_as_documented_and_never_with_a_server_error(
-    world, wsgi_in_test_transaction, role
-):
-    _, token = AuthToken.objects.create(user=world.a.users[role])
-    headers = {"Authorization": f"Token {token}"}
-    existing = _records_to_aim_at(world, role)
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_in_test_transaction)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 10
-
+def _fuzz(operations, headers: dict, existing: dict) -> None:
+    """Each operation with valid and malformed input, at free ids and at ``existing`` ones."""
     for operation in operations:
         aims = [None]
         if "{meeting_pk}" in operation.path:
@@ -338,3 +328,37 @@ def test_every_api_operation_answers_as_documented_and_never_with_a_server_error
                 except Unsatisfiable:
                     # Nothing to get wrong: an operation without parameters or body.
                     assert mode == GenerationMode.NEGATIVE, operation.label
+
+
+def _operations(wsgi_app):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("role", ["assessor", "coordinator"])
+def test_every_api_operation_answers_as_documented_and_never_with_a_server_error(
+    world, wsgi_in_test_transaction, role
+):
+    _, token = AuthToken.objects.create(user=world.a.users[role])
+    existing = _records_to_aim_at(world, role)
+    operations = _operations(wsgi_in_test_transaction)
+    assert len(operations) >= 10
+    _fuzz(operations, {"Authorization": f"Token {token}"}, existing)
+
+
+# The managers' reads: the audit trail, a case's history, a person's activity and the reports.
+MANAGERS_OPERATIONS = ("/api/audit/", "/api/people/", "/api/reports/")
+
+
+@pytest.mark.fuzz
+def test_the_managers_operations_answer_as_documented_to_a_manager(world, wsgi_in_test_transaction):
+    _, token = AuthToken.objects.create(user=world.a.users["caf_manager"])
+    operations = [
+        operation
+        for operation in _operations(wsgi_in_test_transaction)
+        if operation.path.startswith(MANAGERS_OPERATIONS) or operation.path.endswith("/history/")
+    ]
+    assert len(operations) >= 6
+    existing = {"/api/cases/": world.a.case.pk, "/api/people/": world.a.users["assessor"].pk}
+    _fuzz(operations, {"Authorization": f"Token {token}"}, existing)
