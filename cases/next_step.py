@@ -55,6 +55,7 @@ class CaseFacts:
     pending_lead_id: int | None
     open_dispute: bool
     awaiting_social_care: bool
+    social_care_accepted: bool
     closure_reason: str | None
     closed_on: date | None
     may_change: bool
@@ -139,6 +140,11 @@ def case_facts(case: Case, user) -> CaseFacts:
                     case=case_ref, decision=ThresholdDecision.AWAITING
                 )
             ),
+            social_care_accepted=Exists(
+                SocialCareReferral.objects.filter(
+                    case=case_ref, decision=ThresholdDecision.ACCEPTED
+                )
+            ),
             closure_reason=Subquery(
                 CaseClosure.objects.filter(case=case_ref, reopened_on__isnull=True).values(
                     "reason"
@@ -161,6 +167,7 @@ def case_facts(case: Case, user) -> CaseFacts:
             "pending_lead_id",
             "open_dispute",
             "awaiting_social_care",
+            "social_care_accepted",
             "closure_reason",
             "may_change",
             lead_first_name=F("lead_professional__first_name"),
@@ -239,6 +246,14 @@ def next_step_from(
     if state != AssessmentState.LOGGED:
         return None  # with the CAF team: nothing for the assessor to do meanwhile
     leads_the_work = user_id in (case.assessor_id, case.lead_professional_id)
+    if facts.social_care_accepted and leads_the_work:
+        # R-REF-2: the lead stays lead until social care accepts; then the statutory service
+        # takes the work on and the CAF closes as escalated (no sign-off TAC needed).
+        return NextStep(
+            "Children's social care accepted the referral: close the CAF as escalated to "
+            "statutory services",
+            delivery_path("close", pk) + "?reason=escalated",
+        )
     if facts.first_tac_held_on is None:
         if not leads_the_work:
             return None
@@ -325,6 +340,8 @@ def standing_words(facts: CaseFacts, *, today: date) -> str:
         words += "; the family's consent is not current"
     if facts.awaiting_social_care:
         words += "; waiting for children's social care's decision on a referral"
+    if facts.social_care_accepted:
+        words += "; children's social care accepted a referral"
     return words
 
 

@@ -92,6 +92,29 @@ def test_the_lead_professional_is_unchanged_until_social_care_accepts(world, csc
     assert Case.objects.values(*before).get(pk=case.pk) == before
 
 
+def test_once_social_care_accepts_the_lead_is_shown_the_escalation_closure_next(world, login, csc):
+    case, _, manager, _ = csc
+    referral = refer(world, case)
+    assessor = login(world.a.users["assessor"])
+    page = assessor.get(f"/cases/{case.pk}/").content.decode()
+    assert "waiting for children&#x27;s social care&#x27;s decision" in page
+    assert "close the CAF as escalated" not in page
+
+    social_care_decide(
+        referral=referral, by=manager, decision=ThresholdDecision.ACCEPTED, feedback=FEEDBACK
+    )
+
+    page = assessor.get(f"/cases/{case.pk}/").content.decode()
+    assert "children&#x27;s social care accepted a referral" in page
+    assert "close the CAF as escalated to statutory services" in page
+    close_url = f"/cases/{case.pk}/close/?reason=escalated"
+    assert f'href="{close_url}"' in page
+    form = assessor.get(close_url).content.decode()
+    assert 'value="escalated" checked' in form
+    # A reason that is no choice preselects nothing and is no error.
+    assert assessor.get(f"/cases/{case.pk}/close/?reason=%00junk").status_code == 200
+
+
 def test_a_referral_needs_a_logged_caf(world, login):
     make_agency(world.a.tenant, "North CSC", AgencyKind.CSC)
     response = login(world.a.users["assessor"]).post(new_url(world.a.case), {"concerns": CONCERNS})

@@ -88,7 +88,11 @@ class ReopenForm(GovukFormMixin, forms.Form):
 def close(request, pk: int):
     case = _closer_case(request, pk)
     meetings = held_meetings_of(case)
-    form = CloseForm(request.POST if request.method == "POST" else None, meetings=meetings)
+    # The next step after social care accepts a referral links here with the reason chosen.
+    initial = {"reason": request.GET.get("reason")} if request.GET.get("reason") else {}
+    form = CloseForm(
+        request.POST if request.method == "POST" else None, meetings=meetings, initial=initial
+    )
     if request.method == "GET":
         case_access_record(user=request.user, case=case, request=request, detail="closure")
     if request.method == "POST" and case.is_open and form.is_valid():
