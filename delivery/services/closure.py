@@ -147,20 +147,7 @@ def _end_what_waits_on(case: Case, by: User) -> None:
         session__forum__state=ForumState.SCHEDULED,
         session__forum__held_on__gte=timezone.localdate(),
     ):
-        nomination.state = NominationState.WITHDRAWN
-        nomination.position = nomination.starts_at = nomination.ends_at = None
-        nomination.deferral_reason = "The CAF was closed before the forum."
-        nomination.revision += 1
-        nomination.save(
-            update_fields=[
-                "state",
-                "position",
-                "starts_at",
-                "ends_at",
-                "deferral_reason",
-                "revision",
-            ]
-        )
+        nomination.leave_agenda(NominationState.WITHDRAWN, "The CAF was closed before the forum.")
     for proposal in LeadProposal.objects.select_for_update().filter(
         case=case, state=LeadProposalState.PENDING
     ):

@@ -211,21 +211,7 @@ def agenda_build(*, session: ForumSession, by: User, revision: int | None = None
         _save_slots(session, result.slots, inputs)
         rows = {i.row.pk: i.row for i in inputs}
         for deferral in result.deferred:
-            row = rows[deferral.nomination.key]
-            row.state = NominationState.NOMINATED
-            row.position = row.starts_at = row.ends_at = None
-            row.deferral_reason = deferral.reason
-            row.revision += 1
-            row.save(
-                update_fields=[
-                    "state",
-                    "position",
-                    "starts_at",
-                    "ends_at",
-                    "deferral_reason",
-                    "revision",
-                ]
-            )
+            rows[deferral.nomination.key].leave_agenda(NominationState.NOMINATED, deferral.reason)
         session.agenda_method = result.method
         session.attendee_minutes = result.attendee_minutes
         session.builder_attendee_minutes = result.attendee_minutes

@@ -213,20 +213,7 @@ def nomination_defer(*, nomination: Nomination, by: User, reason: str) -> Nomina
                 "moving a case to it.",
                 field="reason",
             )
-        nomination.state = NominationState.DEFERRED
-        nomination.deferral_reason = reason[:REASON_MAX_LENGTH]
-        nomination.position = nomination.starts_at = nomination.ends_at = None
-        nomination.revision += 1
-        nomination.save(
-            update_fields=[
-                "state",
-                "deferral_reason",
-                "position",
-                "starts_at",
-                "ends_at",
-                "revision",
-            ]
-        )
+        nomination.leave_agenda(NominationState.DEFERRED, reason[:REASON_MAX_LENGTH])
         if _live_at(target.forum, nomination.case).exists():
             return None
         carried = Nomination(
