@@ -215,6 +215,7 @@ FROM (
   WHERE lc.assessed
 ) p
 JOIN bench_outcome o ON o.n = p.o1 JOIN bench_outcome o2 ON o2.n = p.o2;
+UPDATE cases_planaction SET done_at = updated_at WHERE status = 'done' AND done_at IS NULL;
 """
 
 OUTCOMES = [

@@ -396,6 +396,9 @@ class PlanAction(models.Model):
     # A completed action carried into a later plan can be dropped from it (003 guide 16);
     # it stays on record.
     dropped_on = models.DateField(null=True, blank=True)
+    # When it was last marked done (None unless done): the Supporting Families return counts
+    # it in that quarter, whatever later changes (a note, being dropped) touch the row.
+    done_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -637,9 +637,13 @@ def plan_action_status_update(
             raise PlanError("The agency declined this action.", field="status")
         if locked.dropped_on is not None:
             raise PlanError("This action was dropped from the plan.", field="status")
+        if status == PlanActionStatus.DONE and locked.status != PlanActionStatus.DONE:
+            locked.done_at = timezone.now()
+        elif status != PlanActionStatus.DONE:
+            locked.done_at = None
         locked.status = status
         locked.status_reason = reason if status == PlanActionStatus.NOT_DONE else ""
-        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        locked.save(update_fields=["status", "status_reason", "done_at", "updated_at"])
     return locked
 
 

@@ -5,7 +5,7 @@ those whose outcome was achieved, counted over the cases the viewer may see.
 - A need: a plan action tagged with the outcome, agreed by the quarter's end and not dropped
   before it began, on a CAF not closed before it began.
 - Evidence of progress: a review held in the quarter found the action achieved or with some
-  progress, or the action was marked done in the quarter (its last change then).
+  progress, or the action was marked done in the quarter (``PlanAction.done_at``).
 - Achieved: a review in the quarter found it achieved, or the action was marked done in it.
 
 Quarters are the financial year's: Q1 April to June ... Q4 January to March; "2026-Q3" is
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from cases.models import PlanAction, PlanActionStatus, SupportingFamiliesOutcome
+from cases.models import PlanAction, SupportingFamiliesOutcome
 from cases.permissions import cases_for_user, with_visible_case
 from delivery.models import Progress, ReviewProgress
 
@@ -103,10 +103,10 @@ def figures(user, quarter: Quarter) -> dict[str, dict[str, set[int]]]:
         .filter(agreed_at__lt=end)
         .exclude(dropped_on__lt=quarter.start)
         .exclude(case__closed_on__lt=quarter.start)
-        .values_list("case_id", "supporting_families_outcomes", "status", "updated_at")
+        .values_list("case_id", "supporting_families_outcomes", "done_at")
     )
-    for case_id, outcomes, status, updated_at in actions.iterator():
-        done = status == PlanActionStatus.DONE and start <= updated_at < end
+    for case_id, outcomes, done_at in actions.iterator():
+        done = done_at is not None and start <= done_at < end
         for outcome in _tagged(outcomes):
             result[outcome]["need"].add(case_id)
             if done:

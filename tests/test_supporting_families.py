@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -17,7 +17,12 @@ from rest_framework.test import APIClient
 
 from audit.models import AccessAction, AccessLogEntry
 from cases.models import Case, PlanAction, SupportingFamiliesOutcome
-from cases.plans import plan_action_add, plan_action_status_update
+from cases.plans import (
+    plan_action_add,
+    plan_action_drop,
+    plan_action_note_add,
+    plan_action_status_update,
+)
 from delivery.models import ReviewDecision
 from delivery.services.reviews import review_record
 from meetings.services.tac import tac_hold
@@ -115,6 +120,35 @@ def test_each_outcome_counts_needs_progress_and_achievement(families, world, log
         ("housing", "need"): 1,
         ("housing", "progress"): 1,
     }
+
+
+def test_an_action_counts_in_the_quarter_it_was_done_not_when_last_touched(world, login):
+    assessor = world.a.users["assessor"]
+    case = logged_case(world, "Donebefore")
+    action = _action(case, assessor, ["education"])
+    plan_action_status_update(
+        plan_action=action, by=assessor, status="done", seen=action.updated_at
+    )
+    done_at = PlanAction.objects.get(pk=action.pk).done_at
+    assert done_at is not None
+    client = login(world.a.users["caf_manager"])
+    figures = _figures(client.get(URL, {"quarter": QUARTER.code}).content.decode())
+    assert figures[("education", "achieved")] == 1
+
+    # Agreed and done last quarter, noted and dropped from the plan today: last quarter's.
+    last_quarter_day = QUARTER.start - timedelta(days=1)
+    PlanAction.objects.filter(pk=action.pk).update(
+        agreed_at=timezone.make_aware(datetime.combine(last_quarter_day, time(9))),
+        done_at=timezone.make_aware(datetime.combine(last_quarter_day, time(12))),
+    )
+    action.refresh_from_db()
+    plan_action_note_add(plan_action=action, by=assessor, text="Still going every day.")
+    plan_action_drop(plan_action=action, by=assessor)
+    figures = _figures(client.get(URL, {"quarter": QUARTER.code}).content.decode())
+    assert figures[("education", "achieved")] == 0
+    earlier = quarter_of(last_quarter_day)
+    figures = _figures(client.get(URL, {"quarter": earlier.code}).content.decode())
+    assert figures[("education", "achieved")] == 1
 
 
 def test_every_figure_equals_the_list_behind_it(families, world, login):
