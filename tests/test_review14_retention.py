@@ -56,6 +56,12 @@ def test_the_caf_team_cannot_resolve_a_lead_disagreement_of_an_archived_caf(worl
         reason=ClosureReason.MOVED_AWAY,
         note="The family moved to another council.",
     )
+    # Closing settles a disagreement now; one left open by a CAF closed before that must
+    # still not be resolved once the CAF is archived.
+    assert LeadDispute.objects.get(pk=dispute.pk).state == LeadDisputeState.RESOLVED
+    LeadDispute.objects.filter(pk=dispute.pk).update(
+        state=LeadDisputeState.OPEN, resolution="", resolved_at=None, resolved_by=None
+    )
     jobs.retention_run(today=TODAY + relativedelta(months=12))
     assert Case.objects.get(pk=case.pk).state == CaseState.ARCHIVED
 
