@@ -48,8 +48,9 @@ access and 4,000,000 change entries, one tenant:
 6. With the trail branch merged (``TrailCursor.older``), the same keyset condition keeps its
    pages a year deep at 0.2-0.9 s (no filter, agency, kind); with ``at <= X`` added
    (``--parts keyset-check``) they take 10-36 ms.
-7. The dashboard: correlated subqueries per case (first TAC held, latest level of need) are
-   its slowest statements; the Annex A XLSX writer was quadratic (``sheet.max_row`` per row).
+7. The dashboard: correlated subqueries per case (first TAC held, latest level of need) were
+   its slowest statements, now a join grouped once and a column kept on the case; the Annex A
+   XLSX writer was quadratic (``sheet.max_row`` per row), now linear.
 Figures after merging the other branches: the README's bench section.
 """
 
