@@ -28,9 +28,10 @@ from delivery.models import (
     LeadDisputeState,
     LeadProposal,
     LeadProposalState,
+    ReviewDecision,
 )
 from meetings.models import MeetingState, TacMeeting
-from referrals.models import SocialCareReferral, ThresholdDecision
+from referrals.models import ServiceRequest, SocialCareReferral, ThresholdDecision
 
 
 def delivery_path(name: str, case_id: int) -> str:
@@ -56,6 +57,9 @@ class CaseFacts:
     open_dispute: bool
     awaiting_social_care: bool
     social_care_accepted: bool
+    last_review_decision: str | None
+    last_referral_at: object | None
+    last_service_request_at: object | None
     closure_reason: str | None
     closed_on: date | None
     may_change: bool
@@ -145,6 +149,21 @@ def case_facts(case: Case, user) -> CaseFacts:
                     case=case_ref, decision=ThresholdDecision.ACCEPTED
                 )
             ),
+            last_review_decision=Subquery(
+                CaseReview.objects.filter(case=case_ref)
+                .order_by("-held_on", "-id")
+                .values("decision")[:1]
+            ),
+            last_referral_at=Subquery(
+                SocialCareReferral.objects.filter(case=case_ref)
+                .order_by("-referred_at")
+                .values("referred_at")[:1]
+            ),
+            last_service_request_at=Subquery(
+                ServiceRequest.objects.filter(case=case_ref)
+                .order_by("-requested_at")
+                .values("requested_at")[:1]
+            ),
             closure_reason=Subquery(
                 CaseClosure.objects.filter(case=case_ref, reopened_on__isnull=True).values(
                     "reason"
@@ -168,6 +187,9 @@ def case_facts(case: Case, user) -> CaseFacts:
             "open_dispute",
             "awaiting_social_care",
             "social_care_accepted",
+            "last_review_decision",
+            "last_referral_at",
+            "last_service_request_at",
             "closure_reason",
             "may_change",
             lead_first_name=F("lead_professional__first_name"),
@@ -254,6 +276,9 @@ def next_step_from(
             "statutory services",
             delivery_path("close", pk) + "?reason=escalated",
         )
+    decided = _what_the_last_review_decided(facts, pk=pk, case_page=case_page)
+    if decided is not None and leads_the_work:
+        return decided
     if facts.first_tac_held_on is None:
         if not leads_the_work:
             return None
@@ -285,6 +310,32 @@ def next_step_from(
         delivery_path("review_new", pk),
         due=due,
         overdue=due < today,
+    )
+
+
+def _what_the_last_review_decided(facts: CaseFacts, *, pk: int, case_page: str):
+    """A review that decided to close, or to escalate (R-REV-1), until that is done: an
+    escalation is done by a referral to social care or a request for service since."""
+    if facts.last_review_on is None:
+        return None
+    review = _long_date(facts.last_review_on)
+    if facts.last_review_decision == ReviewDecision.CLOSE:
+        return NextStep(
+            f"Close the CAF, as the review of {review} decided", delivery_path("close", pk)
+        )
+    if facts.last_review_decision != ReviewDecision.ESCALATE:
+        return None
+    referred = [
+        timezone.localdate(at)
+        for at in (facts.last_referral_at, facts.last_service_request_at)
+        if at is not None
+    ]
+    if any(day >= facts.last_review_on for day in referred):
+        return None
+    return NextStep(
+        f"Make the referral the review of {review} decided on: to children's social care or "
+        "a specialist service",
+        f"{case_page}#plan",
     )
 
 

@@ -36,6 +36,7 @@ from referrals.models import (
     SocialCareReferral,
     ThresholdDecision,
 )
+from referrals.social_care import social_care_refer
 from tests.assessment_states import consented_case, logged, submitted
 from tests.factories import make_agency, make_staff
 from tests.forum_states import scheduled_forum
@@ -462,6 +463,45 @@ def test_the_next_review_is_three_months_after_the_latest(world, login):
     assert next_step_of(response).startswith(f"Record the review due by {long_date(due)}")
     if due < TODAY:
         assert "This is overdue" in next_step_of(response)
+
+
+def _reviewed(world, name, decision):
+    case = logged(world, name).case
+    assessor = world.a.users["assessor"]
+    held_tac(case, assessor, held_on=TODAY - timedelta(days=60))
+    plan_action(case, assessor)
+    make_lead(case, assessor, world.a.school)
+    CaseReview.objects.create(
+        tenant_id=case.tenant_id,
+        case=case,
+        held_on=TODAY - timedelta(days=1),
+        decision=decision,
+        recorded_by=assessor,
+    )
+    return case, assessor
+
+
+def test_a_review_that_decided_to_close_leads_to_closing(world, login):
+    case, assessor = _reviewed(world, "Closing", ReviewDecision.CLOSE)
+    response = login(assessor).get(f"/cases/{case.pk}/")
+    yesterday = long_date(TODAY - timedelta(days=1))
+    assert next_step_of(response) == f"Close the CAF, as the review of {yesterday} decided"
+    assert next_step_link(response) == f"/cases/{case.pk}/close/"
+
+
+def test_a_review_that_decided_to_escalate_asks_for_the_referral_until_it_is_made(
+    world, login, social_care
+):
+    case, assessor = _reviewed(world, "Escalating", ReviewDecision.ESCALATE)
+    client = login(assessor)
+    response = client.get(f"/cases/{case.pk}/")
+    assert next_step_of(response).startswith("Make the referral the review of ")
+    assert next_step_link(response) == f"/cases/{case.pk}/#plan"
+
+    social_care_refer(case=case, by=assessor, concerns="Worries have grown since the review.")
+
+    step = next_step_of(client.get(f"/cases/{case.pk}/"))
+    assert step is None or not step.startswith("Make the referral")
 
 
 def test_a_case_closed_within_six_months_can_be_reopened(world, login):
