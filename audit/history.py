@@ -11,17 +11,16 @@ A case's history holds the entries about the case and those about its child's re
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from agencies.models import User
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
-from audit.selectors import SCOPED_BY_MEMBERSHIP
+from audit.selectors import SCOPED_BY_MEMBERSHIP, day_start
 from cases.models import Case
 
 PAGE_SIZE = 50
@@ -142,16 +141,12 @@ def _merged_page(streams: list[_Stream], cursor: Cursor | None, size: int) -> Pa
     return Page(entries=page, next_cursor=Cursor(*_key(page[-1])) if more else None)
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _within(stream: _Stream, date_from: date | None, date_to: date | None) -> _Stream:
     rows = stream.rows
     if date_from:
-        rows = rows.filter(**{f"{stream.time_field}__gte": _day_start(date_from)})
+        rows = rows.filter(**{f"{stream.time_field}__gte": day_start(date_from)})
     if date_to:
-        rows = rows.filter(**{f"{stream.time_field}__lt": _day_start(date_to + timedelta(1))})
+        rows = rows.filter(**{f"{stream.time_field}__lt": day_start(date_to + timedelta(1))})
     return _Stream(stream.log, rows)
 
 
@@ -240,11 +235,3 @@ def person_activity(
         ]
     streams = [_within(stream, date_from, date_to) for stream in streams]
     return _merged_page(streams, cursor, size)
-
-
-def people_in_scope(*, tenant_id: int, scope_agency_ids: list[int] | None) -> QuerySet:
-    """The staff whose activity a manager may read."""
-    people = User.objects.filter(tenant_id=tenant_id)
-    if scope_agency_ids is not None:
-        people = people.filter(memberships__agency_id__in=scope_agency_ids).distinct()
-    return people

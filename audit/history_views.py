@@ -18,10 +18,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from audit.history import ACCESS, CHANGES, Page, case_history, people_in_scope, person_activity
+from audit.history import ACCESS, CHANGES, Page, case_history, person_activity
 from audit.history_forms import case_history_form, person_activity_form
 from audit.models import AccessAction, ChangeLogEntry
-from audit.selectors import audit_scope_for, may_search_audit
+from audit.selectors import audit_scope_for, may_search_audit, people_in_scope
 from audit.services import access_log_record
 from audit.trail import describe_entries
 from cases.permissions import case_access_record, cases_for_user, get_case_for_user

@@ -36,7 +36,9 @@ SCOPED_BY_MEMBERSHIP = [
 ]
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
+    """The first instant of ``day`` where the project's time zone is: date filters compare
+    with it."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -150,9 +152,9 @@ def trail_querysets(
         if rows is not None:
             rows = rows.filter(about)
             if search.date_from:
-                rows = rows.filter(**{f"{time_field}__gte": _day_start(search.date_from)})
+                rows = rows.filter(**{f"{time_field}__gte": day_start(search.date_from)})
             if search.date_to:
-                next_day = _day_start(search.date_to + timedelta(days=1))
+                next_day = day_start(search.date_to + timedelta(days=1))
                 rows = rows.filter(**{f"{time_field}__lt": next_day})
         results.append(rows)
     return results[0], results[1]
