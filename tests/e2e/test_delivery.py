@@ -154,8 +154,13 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_role("button", name=re.compile("review", re.I)).click()
     _checked(page, axe_violations, visited, "13-after-review")
 
-    # ... and closes the case.
-    page.goto(f"{base}/cases/{case.pk}/close/")
+    # ... and closes the case, as the review decided: the case page's next step leads there.
+    page.goto(f"{base}/cases/{case.pk}/")
+    next_step = page.get_by_role("link", name=re.compile("Close the CAF, as the review of"))
+    expect(next_step).to_be_visible()
+    _checked(page, axe_violations, visited, "13b-next-step-close")
+    next_step.click()
+    page.wait_for_url(f"{base}/cases/{case.pk}/close/")
     _checked(page, axe_violations, visited, "14-close")
     page.get_by_label("Needs met").check()
     page.get_by_label("Sign-off TAC meeting that agreed the closure").select_option(str(meeting.pk))
