@@ -24,6 +24,7 @@ from cases.models import Case, TeamJoinReason, TeamMembership
 from cases.permissions import CHANGE, VIEW, user_may
 from deadlines.rules import add_working_days
 from delivery.models import (
+    ClosureReason,
     LeadChangeReason,
     LeadDispute,
     LeadDisputeState,
@@ -31,11 +32,13 @@ from delivery.models import (
     LeadProposalSource,
     LeadProposalState,
 )
+from delivery.services.closure import ClosureError, case_close
 from delivery.services.lead import (
     LeadError,
     lead_accept,
     lead_decline,
     lead_dispute_raise,
+    lead_dispute_resolve,
     lead_handover_propose,
     lead_propose,
     lead_withdraw,
@@ -623,7 +626,9 @@ def test_the_api_proposes_accepts_and_hands_over_through_the_same_services(world
 PEOPLE = ("police_practitioner", "school_practitioner", "assessor", "police_manager")
 EVENTS = st.lists(
     st.tuples(
-        st.sampled_from(["propose", "accept", "decline", "withdraw", "handover"]),
+        st.sampled_from(
+            ["propose", "accept", "decline", "withdraw", "handover", "dispute", "settle", "close"]
+        ),
         st.sampled_from(PEOPLE),
     ),
     max_size=10,
@@ -639,6 +644,23 @@ def _apply(world, case, event, name) -> None:
         by = case.lead_professional or users["coordinator"]
         lead_handover_propose(
             case=case, by=by, proposed=users[name], reason=LeadChangeReason.NEEDS_CHANGED
+        )
+    elif event == "dispute":
+        lead_dispute_raise(case=case, by=users[name], about="Who leads is unclear.")
+    elif event == "settle":
+        # The CAF team settles a disagreement by proposing someone (the waiting proposal, if
+        # any, is withdrawn): the current lead stays until they accept.
+        dispute = LeadDispute.objects.filter(case=case, state=LeadDisputeState.OPEN).first()
+        if dispute is not None:
+            lead_dispute_resolve(
+                dispute=dispute,
+                by=users["coordinator"],
+                resolution="Settled.",
+                proposed=users[name],
+            )
+    elif event == "close":
+        case_close(
+            case=case, by=users["coordinator"], reason=ClosureReason.MOVED_AWAY, note="Moved."
         )
     elif pending is None:
         return
@@ -670,7 +692,7 @@ def test_a_case_never_loses_its_lead_and_never_has_two_proposals_waiting(
         had_lead = False
         for event, name in events:
             case = Case.objects.get(pk=shared_case.pk)
-            with contextlib.suppress(LeadError):
+            with contextlib.suppress(LeadError, ClosureError):
                 _apply(world, case, event, name)
             case = Case.objects.get(pk=shared_case.pk)
             if had_lead:
@@ -679,6 +701,12 @@ def test_a_case_never_loses_its_lead_and_never_has_two_proposals_waiting(
             assert (case.lead_agency_id is None) == (case.lead_professional_id is None)
             waiting = LeadProposal.objects.filter(case=case, state=LeadProposalState.PENDING)
             assert waiting.count() <= 1
+            if not case.is_open:
+                # Closing ends what waits on the case: no proposal, no open disagreement.
+                assert not waiting.exists()
+                assert not LeadDispute.objects.filter(
+                    case=case, state=LeadDisputeState.OPEN
+                ).exists()
             if case.lead_professional_id is not None:
                 assert TeamMembership.objects.filter(
                     case=case, agency_id=case.lead_agency_id, left_at__isnull=True
