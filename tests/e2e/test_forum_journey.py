@@ -1,8 +1,9 @@
 """A multi-agency forum in a real browser (issue 12): the coordinator sets up a season with a
-forum and a session; practitioners nominate logged CAFs; the coordinator accepts the late
-nominations, builds and confirms the agenda; the chair confirms it, runs the forum from the
-chair's view, records what was agreed, and prints the agenda and the action plan. axe-core
-finds no serious or critical violation on any page on the way."""
+forum and a session; practitioners of two agencies nominate logged CAFs; the coordinator
+accepts the late nominations, builds and confirms the agenda; the chair confirms it, runs the
+forum from the chair's view, records what was agreed for each case, and prints the agenda, the
+sign-in sheet and the action plans. axe-core finds no serious or critical violation on any
+page on the way."""
 
 import re
 from datetime import timedelta
@@ -94,9 +95,9 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     _checked(page, axe_violations, visited)
     assert forum.sessions.count() == 1
 
-    # The assessor nominates both cases from their case pages.
-    _sign_in(page, base, assessor)
-    for case in (first, second):
+    # Two practitioners of two agencies nominate a case each from its case page.
+    for case, practitioner in ((first, assessor), (second, world.a.users["police_practitioner"])):
+        _sign_in(page, base, practitioner)
         page.goto(f"{base}/cases/{case.pk}/")
         page.get_by_role("link", name="Nominate for a forum").click()
         _checked(page, axe_violations, visited)
@@ -106,6 +107,7 @@ def test_a_forum_from_set_up_to_the_chairs_print(
         page.get_by_role("button", name="Nominate the case").click()
         _checked(page, axe_violations, visited)
     assert set(Nomination.objects.values_list("state", flat=True)) == {NominationState.LATE}
+    assert Nomination.objects.values("nominated_by_agency").distinct().count() == 2
 
     # The coordinator accepts them, builds the agenda and confirms it.
     _sign_in(page, base, coordinator)
@@ -134,16 +136,21 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     expect(page.get_by_text("information remains confidential to this meeting")).to_be_visible()
     page.get_by_role("button", name="I have read the statement").click()
     _checked(page, axe_violations, visited)
-    page.get_by_role("link", name="Record what was agreed").first.click()
-    _checked(page, axe_violations, visited)
-    page.get_by_label("The child's needs the forum identified").fill("Tired in the mornings.")
-    page.get_by_label("The services that will help").fill("Breakfast club; youth club.")
-    page.get_by_label("Lead professional proposed").select_option(index=1)
-    page.get_by_label("Review date").fill((forum_on + timedelta(days=90)).strftime("%d/%m/%Y"))
-    page.get_by_label("Summary for the minutes").fill("A pupil who is tired in the mornings.")
-    page.get_by_role("button", name="Save", exact=True).click()
-    _checked(page, axe_violations, visited)
+    for heard in range(2):
+        page.get_by_role("link", name="Record what was agreed").nth(heard).click()
+        _checked(page, axe_violations, visited)
+        page.get_by_label("The child's needs the forum identified").fill("Tired in the mornings.")
+        page.get_by_label("The services that will help").fill("Breakfast club; youth club.")
+        page.get_by_label("Lead professional proposed").select_option(index=1)
+        page.get_by_label("Review date").fill((forum_on + timedelta(days=90)).strftime("%d/%m/%Y"))
+        page.get_by_label("Summary for the minutes").fill("A pupil who is tired in the mornings.")
+        page.get_by_role("button", name="Save", exact=True).click()
+        _checked(page, axe_violations, visited)
+        page.goto(f"{base}/forums/{forum.pk}/chair/")
     _pdf(page, f"{base}/forums/{forum.pk}/agenda.pdf")
-    recorded = Nomination.objects.exclude(review_on=None).get()
-    _pdf(page, f"{base}/cases/{recorded.case_id}/action-plan.pdf")
-    assert len(visited) >= 15
+    _pdf(page, f"{base}/forums/{forum.pk}/sign-in.pdf")
+    recorded = Nomination.objects.exclude(review_on=None)
+    assert recorded.count() == 2
+    for nomination in recorded:
+        _pdf(page, f"{base}/cases/{nomination.case_id}/action-plan.pdf")
+    assert len(visited) >= 17
