@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from agencies.models import User
+from audit.kinds import KINDS
 from audit.models import AccessAction, AccessLogEntry, ChangeLogEntry
 from audit.selectors import SCOPED_BY_MEMBERSHIP, day_start
 from cases.models import Case
@@ -37,15 +38,11 @@ class Kind(models.TextChoices):
 
 CASE_KINDS = [Kind.ACCESS, Kind.CHANGES, Kind.SHARING]
 
+# The trail's own kinds (audit.kinds) where the history's are the same.
 ACTIONS_OF_KIND = {
-    Kind.ACCESS: [AccessAction.VIEW, AccessAction.PRINT, AccessAction.EXPORT],
-    Kind.REFUSED: [AccessAction.DENIED],
-    Kind.SIGN_INS: [
-        AccessAction.LOGIN,
-        AccessAction.LOGIN_FAILED,
-        AccessAction.LOGOUT,
-        AccessAction.SECOND_FACTOR_FAILED,
-    ],
+    Kind.ACCESS: [*KINDS["viewed"].actions, *KINDS["printed"].actions, *KINDS["exported"].actions],
+    Kind.REFUSED: KINDS["refused"].actions,
+    Kind.SIGN_INS: KINDS["sign_ins"].actions,
 }
 
 # Consent, its agencies and grants, refusals, sharing decisions, and the permission rows that
