@@ -56,12 +56,13 @@ class CaseFacts:
     pending_lead_id: int | None
     open_dispute: bool
     awaiting_social_care: bool
-    social_care_accepted: bool
+    social_care_accepted_at: object | None
     last_review_decision: str | None
     last_referral_at: object | None
     last_service_request_at: object | None
     closure_reason: str | None
     closed_on: date | None
+    reopened_on: date | None
     may_change: bool
     lead_first_name: str | None = None
     lead_last_name: str | None = None
@@ -144,10 +145,12 @@ def case_facts(case: Case, user) -> CaseFacts:
                     case=case_ref, decision=ThresholdDecision.AWAITING
                 )
             ),
-            social_care_accepted=Exists(
+            social_care_accepted_at=Subquery(
                 SocialCareReferral.objects.filter(
                     case=case_ref, decision=ThresholdDecision.ACCEPTED
                 )
+                .order_by("-decided_at")
+                .values("decided_at")[:1]
             ),
             last_review_decision=Subquery(
                 CaseReview.objects.filter(case=case_ref)
@@ -174,6 +177,7 @@ def case_facts(case: Case, user) -> CaseFacts:
         .values(
             "state",
             "closed_on",
+            "reopened_on",
             "has_consent",
             "assessment_state",
             "logged_reference",
@@ -186,7 +190,7 @@ def case_facts(case: Case, user) -> CaseFacts:
             "pending_lead_id",
             "open_dispute",
             "awaiting_social_care",
-            "social_care_accepted",
+            "social_care_accepted_at",
             "last_review_decision",
             "last_referral_at",
             "last_service_request_at",
@@ -268,7 +272,7 @@ def next_step_from(
     if state != AssessmentState.LOGGED:
         return None  # with the CAF team: nothing for the assessor to do meanwhile
     leads_the_work = user_id in (case.assessor_id, case.lead_professional_id)
-    if facts.social_care_accepted and leads_the_work:
+    if _social_care_took_over(facts) and leads_the_work:
         # R-REF-2: the lead stays lead until social care accepts; then the statutory service
         # takes the work on and the CAF closes as escalated (no sign-off TAC needed).
         return NextStep(
@@ -313,10 +317,20 @@ def next_step_from(
     )
 
 
+def _since_reopening(facts: CaseFacts, day: date) -> bool:
+    """What happened on ``day`` belongs to this episode, not to before a reopening."""
+    return facts.reopened_on is None or day >= facts.reopened_on
+
+
+def _social_care_took_over(facts: CaseFacts) -> bool:
+    at = facts.social_care_accepted_at
+    return at is not None and _since_reopening(facts, timezone.localdate(at))
+
+
 def _what_the_last_review_decided(facts: CaseFacts, *, pk: int, case_page: str):
     """A review that decided to close, or to escalate (R-REV-1), until that is done: an
     escalation is done by a referral to social care or a request for service since."""
-    if facts.last_review_on is None:
+    if facts.last_review_on is None or not _since_reopening(facts, facts.last_review_on):
         return None
     review = _long_date(facts.last_review_on)
     if facts.last_review_decision == ReviewDecision.CLOSE:
@@ -391,7 +405,7 @@ def standing_words(facts: CaseFacts, *, today: date) -> str:
         words += "; the family's consent is not current"
     if facts.awaiting_social_care:
         words += "; waiting for children's social care's decision on a referral"
-    if facts.social_care_accepted:
+    if _social_care_took_over(facts):
         words += "; children's social care accepted a referral"
     return words
 

@@ -29,6 +29,7 @@ from delivery.models import (
     LeadProposalState,
     ReviewDecision,
 )
+from delivery.services.closure import case_close, case_reopen
 from meetings.models import MeetingState, Nomination, NominationKind, NominationState, TacMeeting
 from referrals.models import (
     ServiceRequest,
@@ -487,6 +488,15 @@ def test_a_review_that_decided_to_close_leads_to_closing(world, login):
     yesterday = long_date(TODAY - timedelta(days=1))
     assert next_step_of(response) == f"Close the CAF, as the review of {yesterday} decided"
     assert next_step_link(response) == f"/cases/{case.pk}/close/"
+
+
+def test_after_reopening_the_review_before_closing_no_longer_leads(world, login):
+    case, assessor = _reviewed(world, "Reopening", ReviewDecision.CLOSE)
+    case_close(case=case, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved away.")
+    case_reopen(case=Case.objects.get(pk=case.pk), by=assessor, reason="They came back.")
+
+    step = next_step_of(login(assessor).get(f"/cases/{case.pk}/"))
+    assert step is not None and not step.startswith("Close the CAF")
 
 
 def test_a_review_that_decided_to_escalate_asks_for_the_referral_until_it_is_made(
