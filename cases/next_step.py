@@ -62,7 +62,8 @@ class CaseFacts:
     last_service_request_at: object | None
     closure_reason: str | None
     closed_on: date | None
-    reopened_on: date | None
+    last_closure_at: object | None
+    last_review_at: object | None
     may_change: bool
     lead_first_name: str | None = None
     lead_last_name: str | None = None
@@ -152,6 +153,16 @@ def case_facts(case: Case, user) -> CaseFacts:
                 .order_by("-decided_at")
                 .values("decided_at")[:1]
             ),
+            last_closure_at=Subquery(
+                CaseClosure.objects.filter(case=case_ref)
+                .order_by("-recorded_at")
+                .values("recorded_at")[:1]
+            ),
+            last_review_at=Subquery(
+                CaseReview.objects.filter(case=case_ref)
+                .order_by("-held_on", "-id")
+                .values("recorded_at")[:1]
+            ),
             last_review_decision=Subquery(
                 CaseReview.objects.filter(case=case_ref)
                 .order_by("-held_on", "-id")
@@ -177,7 +188,6 @@ def case_facts(case: Case, user) -> CaseFacts:
         .values(
             "state",
             "closed_on",
-            "reopened_on",
             "has_consent",
             "assessment_state",
             "logged_reference",
@@ -191,6 +201,8 @@ def case_facts(case: Case, user) -> CaseFacts:
             "open_dispute",
             "awaiting_social_care",
             "social_care_accepted_at",
+            "last_closure_at",
+            "last_review_at",
             "last_review_decision",
             "last_referral_at",
             "last_service_request_at",
@@ -317,20 +329,21 @@ def next_step_from(
     )
 
 
-def _since_reopening(facts: CaseFacts, day: date) -> bool:
-    """What happened on ``day`` belongs to this episode, not to before a reopening."""
-    return facts.reopened_on is None or day >= facts.reopened_on
+def _since_reopening(facts: CaseFacts, at) -> bool:
+    """What was recorded ``at`` belongs to this episode, not to before the CAF last closed
+    (and was reopened)."""
+    return facts.last_closure_at is None or at > facts.last_closure_at
 
 
 def _social_care_took_over(facts: CaseFacts) -> bool:
     at = facts.social_care_accepted_at
-    return at is not None and _since_reopening(facts, timezone.localdate(at))
+    return at is not None and _since_reopening(facts, at)
 
 
 def _what_the_last_review_decided(facts: CaseFacts, *, pk: int, case_page: str):
     """A review that decided to close, or to escalate (R-REV-1), until that is done: an
     escalation is done by a referral to social care or a request for service since."""
-    if facts.last_review_on is None or not _since_reopening(facts, facts.last_review_on):
+    if facts.last_review_at is None or not _since_reopening(facts, facts.last_review_at):
         return None
     review = _long_date(facts.last_review_on)
     if facts.last_review_decision == ReviewDecision.CLOSE:

@@ -252,6 +252,9 @@ def _dispute_events(case: Case, limit: int | None) -> list[TimelineEvent]:
         if dispute.state == LeadDisputeState.RESOLVED and dispute.resolved_at:
             words = "Disagreement about the lead professional resolved by the CAF team"
             events.append(_event(dispute.resolved_at, words, Stage.LEAD_ANSWER))
+        elif dispute.state == LeadDisputeState.ENDED and dispute.resolved_at:
+            words = "Disagreement about the lead professional ended when the CAF closed"
+            events.append(_event(dispute.resolved_at, words, Stage.LEAD_ANSWER))
     return events
 
 

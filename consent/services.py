@@ -279,7 +279,20 @@ def consent_record(
         if case.state == CaseState.INTENTION_LOGGED:
             case.state = CaseState.CONSENT
             case.save(update_fields=["state", "updated_at"])
+        _consent_asks_answered(case, by)
         return consent
+
+
+def _consent_asks_answered(case: Case, by: User) -> None:
+    """A reopened CAF's ask for the family's consent (cases.checks) is answered by recording
+    it, whatever it covers: the asker reads the consent's scope on the case."""
+    from referrals.models import Task, TaskKind, TaskState
+    from referrals.services import task_close
+
+    for task in Task.objects.select_for_update().filter(
+        case=case, kind=TaskKind.CONSENT_NEEDED, state=TaskState.OPEN
+    ):
+        task_close(task, by=by, response="The family's consent is recorded.")
 
 
 def consent_withdraw(

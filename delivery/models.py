@@ -88,6 +88,8 @@ class LeadProposal(models.Model):
 class LeadDisputeState(models.TextChoices):
     OPEN = "open", "With the CAF team"
     RESOLVED = "resolved", "Resolved"
+    # Closing the CAF ends it: nobody decided it (delivery.services.closure).
+    ENDED = "ended", "Ended when the CAF closed"
 
 
 class LeadDispute(models.Model):

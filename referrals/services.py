@@ -18,9 +18,17 @@ class ReferralError(CafError):
     pass
 
 
-def task_due_on(*, asked_on: date | None = None) -> date:
-    """When a task asked on ``asked_on`` (today) falls due when its caller sets no date of its
-    own: every task has one (R-CHECK-3, R-CHECK-5, R-REF-3), in deadlines.rules.task_due."""
+# Told, not asked: a forum's action plan for those it names (their actions fall due on the
+# plan). Every other kind is something to do and falls due.
+NOTICES = frozenset({TaskKind.ACTION_PLAN})
+
+
+def task_due_on(kind: str, *, asked_on: date | None = None) -> date | None:
+    """When a task of ``kind`` asked on ``asked_on`` (today) falls due when its caller sets no
+    date of its own (R-CHECK-3, R-CHECK-5, R-REF-3): deadlines.rules.task_due; a notice never
+    does."""
+    if kind in NOTICES:
+        return None
     return rules.task_due(asked_on or timezone.localdate())
 
 
@@ -39,7 +47,8 @@ def task_create(
 ) -> Task:
     """Ask a person (or, with no named person, an agency) to act. Called inside the caller's
     transaction; the task carries no case content beyond the message written for it. Without
-    ``due_on`` it falls due in the standing time to answer a task (``task_due_on``)."""
+    ``due_on`` it falls due in the standing time to answer a task, unless it is a notice
+    (``task_due_on``)."""
     if assigned_agency.tenant_id != by.tenant_id or child.tenant_id != by.tenant_id:
         raise ReferralError("Tasks stay within one tenant.")
     with transaction.atomic(), acting_as(by):
@@ -54,7 +63,7 @@ def task_create(
             case=case,
             message=message,
             link=link,
-            due_on=due_on or task_due_on(),
+            due_on=due_on or task_due_on(kind),
         )
         task.full_clean()
         task.save()

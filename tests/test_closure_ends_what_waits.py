@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import PlanActionStatus
 from cases.plans import plan_action_agree
+from consent.services import consent_record
 from delivery.models import (
     ClosureReason,
     LeadDisputeState,
@@ -16,10 +17,11 @@ from delivery.models import (
 )
 from delivery.services.closure import case_close
 from delivery.services.lead import lead_dispute_raise, lead_propose
-from meetings.models import ForumState, Nomination, NominationKind, NominationState
+from meetings.models import NominationKind, NominationState
 from meetings.services.nominations import nomination_create
 from referrals.models import ServiceRequestState, TaskKind, TaskState
 from referrals.service_requests import service_request_send
+from referrals.services import task_create
 from tests.assessment_states import logged
 from tests.forum_states import scheduled_forum
 
@@ -90,24 +92,73 @@ def test_closing_a_caf_takes_it_off_forums_to_come_and_settles_a_lead_disagreeme
     assert nominated.state == NominationState.WITHDRAWN
     assert nominated.deferral_reason == "The CAF was closed before the forum."
     assert other.state == NominationState.NOMINATED
-    assert dispute.state == LeadDisputeState.RESOLVED and dispute.resolved_by == assessor
+    assert dispute.state == LeadDisputeState.ENDED and dispute.resolved_by == assessor
     assert dispute.task.state == TaskState.DONE
+    timeline = coordinator_home.get(f"/cases/{closing.pk}/timeline/").content.decode()
+    assert "ended when the CAF closed" in timeline
+    assert "resolved by the CAF team" not in timeline
     assert dispute.task.link not in coordinator_home.get("/").content.decode()
     forum_page = coordinator_home.get(f"/forums/{forum.pk}/").content.decode()
     assert staying.reference in forum_page
     assert closing.reference not in forum_page
 
 
-def test_a_forum_already_held_keeps_the_case_it_heard(world):
+def test_a_forum_that_has_begun_keeps_the_case_on_its_agenda(world):
     forum, session = scheduled_forum(world)
     assessor = world.a.users["assessor"]
     case = logged(world, "Heardof").case
     nomination = nomination_create(session=session, case=case, by=assessor, kind=NominationKind.NEW)
-    Nomination.objects.filter(pk=nomination.pk).update(state=NominationState.HEARD)
-    forum.state = ForumState.HELD
-    forum.save(update_fields=["state"])
+    # The chair has read the confidentiality statement: the forum is running.
+    type(forum).objects.filter(pk=forum.pk).update(
+        held_on=timezone.localdate(), confidentiality_read_at=timezone.now()
+    )
 
     case_close(case=case, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved away.")
 
     nomination.refresh_from_db()
-    assert nomination.state == NominationState.HEARD
+    assert nomination.state == NominationState.NOMINATED
+
+
+def test_a_forum_whose_day_passed_without_beginning_no_longer_hears_the_case(world):
+    forum, session = scheduled_forum(world)
+    assessor = world.a.users["assessor"]
+    case = logged(world, "Lateforum").case
+    nomination = nomination_create(session=session, case=case, by=assessor, kind=NominationKind.NEW)
+    type(forum).objects.filter(pk=forum.pk).update(held_on=timezone.localdate() - timedelta(days=3))
+
+    case_close(case=case, by=assessor, reason=ClosureReason.MOVED_AWAY, note="Moved away.")
+
+    nomination.refresh_from_db()
+    assert nomination.state == NominationState.WITHDRAWN
+
+
+def test_the_familys_consent_answers_a_reopened_cafs_ask_for_it(world):
+    assessor = world.a.users["assessor"]
+    case = logged(world, "Askedfor").case
+    ask = task_create(
+        kind=TaskKind.CONSENT_NEEDED,
+        by=world.a.users["police_practitioner"],
+        from_agency=world.a.police,
+        assigned_agency=world.a.school,
+        assigned_to=assessor,
+        child=case.child,
+        case=case,
+        message="Reopened: consent to share needed.",
+    )
+
+    consent_record(
+        case=case,
+        by=assessor,
+        given_by="parent",
+        giver_name="Pat Parent",
+        relationship="mother",
+        to_undertake=True,
+        to_record=True,
+        share_scope="all_except",
+        method="written",
+        signed_name="Pat Parent",
+        signed_on=timezone.localdate(),
+    )
+
+    ask.refresh_from_db()
+    assert ask.state == TaskState.DONE and "consent is recorded" in ask.response

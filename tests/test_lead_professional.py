@@ -421,13 +421,17 @@ def test_a_closed_case_takes_no_new_lead(world):
     case = consented_case(world, "Leadson")
     officer = world.a.users["police_practitioner"]
     proposal = propose(world, case, officer)
-    # No closure service in this branch: the state alone matters here.
+    # The state alone matters here.
     Case.objects.filter(pk=case.pk).update(state="closed", closed_on=TODAY)
 
     with pytest.raises(LeadError, match="closed"):
         lead_accept(proposal=proposal, by=officer)
     with pytest.raises(LeadError, match="closed"):
         propose(world, Case.objects.get(pk=case.pk), world.a.users["school_practitioner"])
+    with pytest.raises(LeadError, match="closed"):
+        lead_dispute_raise(
+            case=Case.objects.get(pk=case.pk), by=world.a.users["assessor"], about="Who leads?"
+        )
 
 
 def test_a_handover_needs_a_lead_to_hand_over_from(world):

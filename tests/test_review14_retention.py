@@ -58,7 +58,7 @@ def test_the_caf_team_cannot_resolve_a_lead_disagreement_of_an_archived_caf(worl
     )
     # Closing settles a disagreement now; one left open by a CAF closed before that must
     # still not be resolved once the CAF is archived.
-    assert LeadDispute.objects.get(pk=dispute.pk).state == LeadDisputeState.RESOLVED
+    assert LeadDispute.objects.get(pk=dispute.pk).state == LeadDisputeState.ENDED
     LeadDispute.objects.filter(pk=dispute.pk).update(
         state=LeadDisputeState.OPEN, resolution="", resolved_at=None, resolved_by=None
     )

@@ -24,7 +24,7 @@ from cases.models import CafCheck, TeamJoinReason, TeamMembership
 from deadlines.rules import add_working_days
 from referrals import task_answers
 from referrals.models import InvolvementKind, Task, TaskKind, TaskState
-from referrals.services import task_create, tier34_involvement_record
+from referrals.services import NOTICES, task_create, tier34_involvement_record
 from tests.assessment_states import consented_case
 from tests.factories import make_agency, make_staff
 
@@ -646,7 +646,7 @@ def test_two_answers_at_once_answer_the_task_once(world, monkeypatch):
 
 
 @pytest.mark.parametrize("kind", TaskKind.values)
-def test_every_kind_of_task_falls_due_when_its_asker_sets_no_date(world, kind):
+def test_every_task_but_a_notice_falls_due_when_its_asker_sets_no_date(world, kind):
     case = world.a.case
     task = task_create(
         kind=kind,
@@ -657,7 +657,11 @@ def test_every_kind_of_task_falls_due_when_its_asker_sets_no_date(world, kind):
         case=case,
         message="Please look at this.",
     )
-    assert task.due_on == add_working_days(timezone.localdate(), 5)
+    if kind in NOTICES:
+        # A forum's action plan, told to those it names: never overdue in a worklist.
+        assert task.due_on is None
+    else:
+        assert task.due_on == add_working_days(timezone.localdate(), 5)
 
 
 def test_open_tasks_asked_before_every_task_had_a_date_take_one(world):
@@ -665,20 +669,21 @@ def test_open_tasks_asked_before_every_task_had_a_date_take_one(world):
     case = world.a.case
     asked = [
         task_create(
-            kind=TaskKind.SERVICE_REQUEST,
+            kind=kind,
             by=world.a.users["assessor"],
             from_agency=world.a.school,
             assigned_agency=world.a.police,
             child=case.child,
             case=case,
         )
-        for _ in range(2)
+        for kind in (TaskKind.SERVICE_REQUEST, TaskKind.SERVICE_REQUEST, TaskKind.ACTION_PLAN)
     ]
     Task.objects.filter(pk__in=[t.pk for t in asked]).update(due_on=None)
     Task.objects.filter(pk=asked[1].pk).update(state=TaskState.DONE, done_at=timezone.now())
 
     migration.open_tasks_fall_due(apps, None)
 
-    open_task, done_task = (Task.objects.get(pk=t.pk) for t in asked)
+    open_task, done_task, notice = (Task.objects.get(pk=t.pk) for t in asked)
     assert open_task.due_on == add_working_days(timezone.localdate(), 5)
     assert done_task.due_on is None
+    assert notice.due_on is None

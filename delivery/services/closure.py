@@ -120,6 +120,8 @@ ENDED_WITH_THE_CASE = (
     TaskKind.ACTION_REQUEST,
     TaskKind.LEAD_PROPOSAL,
     TaskKind.SERVICE_REQUEST,
+    TaskKind.CONSENT_NEEDED,
+    TaskKind.ACTION_PLAN,
 )
 
 
@@ -134,18 +136,20 @@ def _end_what_waits_on(case: Case, by: User) -> None:
     for dispute in LeadDispute.objects.select_for_update().filter(
         case=case, state=LeadDisputeState.OPEN
     ):
-        dispute.state = LeadDisputeState.RESOLVED
+        dispute.state = LeadDisputeState.ENDED
         dispute.resolved_by = by
         dispute.resolved_at = now
         dispute.resolution = why
         dispute.save(update_fields=["state", "resolved_by", "resolved_at", "resolution"])
         if dispute.task is not None:
             task_close(dispute.task, by=by, response=why)
-    # A forum already held keeps what it heard; one still to come no longer hears this child.
+    # A forum that has begun (its confidentiality statement read) keeps its agenda: the chair
+    # may still be recording this case. One that has not begun, whatever its date, no longer
+    # hears this child.
     for nomination in case.forum_nominations.select_for_update().filter(
         state__in=LIVE_STATES,
         session__forum__state=ForumState.SCHEDULED,
-        session__forum__held_on__gte=timezone.localdate(),
+        session__forum__confidentiality_read_at__isnull=True,
     ):
         nomination.leave_agenda(NominationState.WITHDRAWN, "The CAF was closed before the forum.")
     for proposal in LeadProposal.objects.select_for_update().filter(

@@ -491,6 +491,8 @@ def lead_dispute_raise(*, case: Case, by: User, about: str) -> LeadDispute:
         raise LeadError("This area has no CAF team to take the disagreement to.")
     with transaction.atomic():
         case = _lock_case(case)
+        if not case.is_open:
+            raise LeadError("This CAF is closed: there is no lead professional to disagree about.")
         if LeadDispute.objects.filter(case=case, state=LeadDisputeState.OPEN).exists():
             raise LeadError(
                 "The CAF team already has a disagreement about this lead.", field="about"

@@ -30,7 +30,12 @@ from meetings.models import (
     NominationState,
 )
 from meetings.services import MeetingError
-from meetings.services.forums import coordinating, is_forum_chair, require_coordinator
+from meetings.services.forums import (
+    coordinating,
+    is_forum_chair,
+    next_forum_session,
+    require_coordinator,
+)
 from meetings.services.nominations import nomination_defer
 
 
@@ -344,9 +349,8 @@ def _late_ones_to_the_next_forum(session: ForumSession, coordinator: User) -> No
     """R-MAF-2: a late nomination the coordinator did not accept before the agenda was
     confirmed goes to the next forum. With no later session arranged yet it stays late, on
     the coordinator's list, rather than dropping off every agenda."""
+    if next_forum_session(session) is None:
+        return
     late = session.nominations.filter(state=NominationState.LATE).order_by("nominated_at", "id")
     for nomination in late:
-        try:
-            nomination_defer(nomination=nomination, by=coordinator, reason=LATE_NOT_ACCEPTED)
-        except MeetingError:
-            return
+        nomination_defer(nomination=nomination, by=coordinator, reason=LATE_NOT_ACCEPTED)
