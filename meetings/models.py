@@ -397,6 +397,16 @@ class Nomination(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} nominated by {self.nominated_by}"
 
+    # Where the agenda puts it, and why not: what the builder, deferrals and withdrawals write.
+    AGENDA_PLACE_FIELDS = [
+        "state",
+        "position",
+        "starts_at",
+        "ends_at",
+        "deferral_reason",
+        "revision",
+    ]
+
     def leave_agenda(self, state: str, reason: str) -> None:
         """Off the agenda in ``state`` (deferred, withdrawn, or nominated with a deferral
         proposed) with the reason the pages show; one revision on. The caller holds the row
@@ -405,16 +415,7 @@ class Nomination(models.Model):
         self.position = self.starts_at = self.ends_at = None
         self.deferral_reason = reason
         self.revision += 1
-        self.save(
-            update_fields=[
-                "state",
-                "position",
-                "starts_at",
-                "ends_at",
-                "deferral_reason",
-                "revision",
-            ]
-        )
+        self.save(update_fields=self.AGENDA_PLACE_FIELDS)
 
     def get_additional_data(self) -> dict:
         return {"tenant_id": self.tenant_id, "case_id": self.case_id}

@@ -32,9 +32,15 @@ def consented_case(world, family_name: str, *, excluded=()):
         postcode="NS1 1AB",
     )
     case = case_open(child=child, assessor_agency=world.a.school, by=assessor)
-    consent_record(
+    parent_consent(case, assessor, excluded=excluded)
+    return case
+
+
+def parent_consent(case, by, *, excluded=()):
+    """The mother's written consent to share with every agency but ``excluded``."""
+    return consent_record(
         case=case,
-        by=assessor,
+        by=by,
         given_by="parent",
         giver_name="Pat Parent",
         relationship="mother",
@@ -46,7 +52,6 @@ def consented_case(world, family_name: str, *, excluded=()):
         signed_on=timezone.localdate(),
         agencies=list(excluded),
     )
-    return case
 
 
 def section_data(version, key: str) -> dict:

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from cases.models import PlanActionStatus
 from cases.plans import plan_action_agree
-from consent.services import consent_record
 from delivery.models import (
     ClosureReason,
     LeadDisputeState,
@@ -22,7 +21,7 @@ from meetings.services.nominations import nomination_create
 from referrals.models import ServiceRequestState, TaskKind, TaskState
 from referrals.service_requests import service_request_send
 from referrals.services import task_create
-from tests.assessment_states import logged
+from tests.assessment_states import logged, parent_consent
 from tests.forum_states import scheduled_forum
 
 
@@ -146,19 +145,7 @@ def test_the_familys_consent_answers_a_reopened_cafs_ask_for_it(world):
         message="Reopened: consent to share needed.",
     )
 
-    consent_record(
-        case=case,
-        by=assessor,
-        given_by="parent",
-        giver_name="Pat Parent",
-        relationship="mother",
-        to_undertake=True,
-        to_record=True,
-        share_scope="all_except",
-        method="written",
-        signed_name="Pat Parent",
-        signed_on=timezone.localdate(),
-    )
+    parent_consent(case, assessor)
 
     ask.refresh_from_db()
     assert ask.state == TaskState.DONE and "consent is recorded" in ask.response

@@ -645,10 +645,10 @@ def test_two_answers_at_once_answer_the_task_once(world, monkeypatch):
     assert joined == (answered == ["accept"])
 
 
-@pytest.mark.parametrize("kind", TaskKind.values)
-def test_every_task_but_a_notice_falls_due_when_its_asker_sets_no_date(world, kind):
+def _ask(world, kind):
+    """The school's assessor asks the police something about world a's case."""
     case = world.a.case
-    task = task_create(
+    return task_create(
         kind=kind,
         by=world.a.users["assessor"],
         from_agency=world.a.school,
@@ -657,6 +657,11 @@ def test_every_task_but_a_notice_falls_due_when_its_asker_sets_no_date(world, ki
         case=case,
         message="Please look at this.",
     )
+
+
+@pytest.mark.parametrize("kind", TaskKind.values)
+def test_every_task_but_a_notice_falls_due_when_its_asker_sets_no_date(world, kind):
+    task = _ask(world, kind)
     if kind in NOTICES:
         # A forum's action plan, told to those it names: never overdue in a worklist.
         assert task.due_on is None
@@ -666,16 +671,8 @@ def test_every_task_but_a_notice_falls_due_when_its_asker_sets_no_date(world, ki
 
 def test_open_tasks_asked_before_every_task_had_a_date_take_one(world):
     migration = importlib.import_module("referrals.migrations.0008_open_tasks_fall_due")
-    case = world.a.case
     asked = [
-        task_create(
-            kind=kind,
-            by=world.a.users["assessor"],
-            from_agency=world.a.school,
-            assigned_agency=world.a.police,
-            child=case.child,
-            case=case,
-        )
+        _ask(world, kind)
         for kind in (TaskKind.SERVICE_REQUEST, TaskKind.SERVICE_REQUEST, TaskKind.ACTION_PLAN)
     ]
     Task.objects.filter(pk__in=[t.pk for t in asked]).update(due_on=None)

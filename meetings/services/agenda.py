@@ -170,16 +170,7 @@ def _save_slots(session: ForumSession, slots, inputs: list[AgendaInput]) -> None
             continue
         row.state, row.position, row.starts_at, row.ends_at, row.deferral_reason = new
         row.revision += 1
-        row.save(
-            update_fields=[
-                "state",
-                "position",
-                "starts_at",
-                "ends_at",
-                "deferral_reason",
-                "revision",
-            ]
-        )
+        row.save(update_fields=Nomination.AGENDA_PLACE_FIELDS)
 
 
 def _unconfirm(session: ForumSession) -> None:
