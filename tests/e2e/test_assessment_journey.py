@@ -13,6 +13,7 @@ from agencies.second_factor import authenticator_of
 from assessments.framework import Outcome, PriorityGroup
 from assessments.models import Assessment, AssessmentState
 from cases.models import CaseState
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD, current_code
 from tests.test_consent import record
 
@@ -44,7 +45,7 @@ def _save_completed(page, checked_pages, axe_violations):
     assert axe_violations(page) == [], page.url
     checked_pages.append(page.url)
     page.get_by_label("Yes, I’ve completed this section").check()
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page.get_by_role("button", name="Save and continue"))
     # Saved, the page goes back to the task list.
     page.wait_for_url("**/assessment/tasks/")
     page.get_by_text("is saved").first.wait_for()
@@ -81,12 +82,12 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     assert axe_violations(page) == []
     framework = Assessment.objects.get(case=case).versions.get().framework
 
-    page.get_by_role("link", name="About the assessment").click()
+    follow(page.get_by_role("link", name="About the assessment"))
     _field(page, "present").fill("Jamie, Pat Parent (mother) and the class teacher")
     _field(page, "reason").fill("Jamie's attendance has fallen to 82% this term.")
     _save_completed(page, checked_pages, axe_violations)
 
-    page.get_by_role("link", name="Pre-assessment checklist").click()
+    follow(page.get_by_role("link", name="Pre-assessment checklist"))
     for outcome in Outcome.values:
         _field(page, f"outcomes.{outcome}", "yes").check()
     _field(page, "outcomes.enjoy_and_achieve", "no").check()
@@ -95,17 +96,17 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     _field(page, "questions.without_support", "no").check()
     _save_completed(page, checked_pages, axe_violations)
 
-    page.get_by_role("link", name="The child's and the parents' views").click()
+    follow(page.get_by_role("link", name="The child's and the parents' views"))
     _field(page, "child").fill("I get tired and I miss breakfast.")
     _field(page, "parents").fill("Mornings are hard since I started early shifts.")
     _save_completed(page, checked_pages, axe_violations)
 
     for domain in framework:
-        page.get_by_role("link", name=domain["title"], exact=True).click()
+        follow(page.get_by_role("link", name=domain["title"], exact=True))
         _write_domain(page, domain["elements"], f"A need in {domain['title'].lower()}.")
         _save_completed(page, checked_pages, axe_violations)
 
-    page.get_by_role("link", name="Outcomes at risk, level of need and priority groups").click()
+    follow(page.get_by_role("link", name="Outcomes at risk, level of need and priority groups"))
     _field(page, "outcomes_at_risk", Outcome.ENJOY_AND_ACHIEVE).check()
     _field(page, "level_of_need", "2").check()
     _field(page, "priority_groups", PriorityGroup.PERSISTENT_ABSENCE).check()
@@ -125,13 +126,12 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     page.get_by_label("Who they are").fill("mother")
     page.get_by_label("Date the child or parent signed").fill(today)
     page.get_by_label("Yes, give the family a copy").check()
-    page.get_by_role("button", name="Sign off the assessment").click()
+    follow(page.get_by_role("button", name="Sign off the assessment"))
     page.get_by_text("Submit to the CAF team by").first.wait_for()
     assert axe_violations(page) == []
 
     page.goto(f"{base}/cases/{case.pk}/")
-    page.get_by_role("button", name="Submit to the CAF team").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Submit to the CAF team"))
     assert Assessment.objects.get(case=case).state == AssessmentState.SUBMITTED
     page.context.close()
 
@@ -151,8 +151,7 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     page.locator('[name="query_1_question"]').fill(
         "Has the school's attendance support been tried?"
     )
-    page.get_by_role("button", name="Record the decision").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Record the decision"))
     assert Assessment.objects.get(case=case).state == AssessmentState.RETURNED
     page.context.close()
 
@@ -161,23 +160,22 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     page = browser.new_context().new_page()
     _sign_in(page, base, assessor)
     page.goto(f"{base}/cases/{case.pk}/")
-    page.get_by_role("link", name="Correct the child's details").click()
+    follow(page.get_by_role("link", name="Correct the child's details"))
     assert axe_violations(page) == []
     page.get_by_label("Gender").select_option(label="Male")
     page.get_by_label("Ethnicity").select_option(label="White British")
     page.get_by_label("Address line 1").fill("12 High Street")
-    page.get_by_role("button", name="Save the child's details").click()
+    follow(page.get_by_role("button", name="Save the child's details"))
     page.get_by_text("corrected on the register").wait_for()
     page.goto(f"{base}/")
     # One task a query: the coordinator's, and any check that failed goes back as one too.
-    page.get_by_role("link", name="The CAF team has a query about your assessment").first.click()
+    follow(page.get_by_role("link", name="The CAF team has a query about your assessment").first)
     query = page.get_by_text("Has the school's attendance support been tried?").first
     expect(query).to_be_visible()
     assert axe_violations(page) == []
     for answer_box in page.locator("textarea").all():
         answer_box.fill("Yes: a mentor since September, with little change.")
-    page.get_by_role("button", name="Send answers and resubmit").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Send answers and resubmit"))
     assert Assessment.objects.get(case=case).state == AssessmentState.SUBMITTED
     page.context.close()
 
@@ -190,8 +188,7 @@ def test_a_caf_written_signed_submitted_returned_answered_and_logged(
     page.get_by_label(
         "Single-agency services that may help but not yet tried noted: confirmed"
     ).check()
-    page.get_by_role("button", name="Record the decision").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Record the decision"))
     assessment = Assessment.objects.get(case=case)
     assert assessment.state == AssessmentState.LOGGED and assessment.logged_reference
     page.goto(f"{base}/cases/{case.pk}/")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from assessments.models import AssessmentSection, SectionDraft
 from assessments.services import assessment_begin
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD
 from tests.test_consent import record
 
@@ -30,14 +31,14 @@ def test_autosave_and_the_section_pages(live_server, world, page, axe_violations
 
     page.goto(live_server.url + reverse("assessments:tasks", args=[case]))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="About the assessment").click()
+    follow(page.get_by_role("link", name="About the assessment"))
     assert axe_violations(page) == []
     page.get_by_label("Who was present at the assessment?").fill("Pat Parent and Jamie")
     status = page.locator("[data-autosave-status]")
     status.get_by_text("Draft saved at").wait_for(timeout=15000)
     assert SectionDraft.objects.get(author=assessor).data["present"] == "Pat Parent and Jamie"
 
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page.get_by_role("button", name="Save and continue"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Who was present at the assessment?").input_value() == (
         "Pat Parent and Jamie"
@@ -45,11 +46,11 @@ def test_autosave_and_the_section_pages(live_server, world, page, axe_violations
     assert axe_violations(page) == []
     page.get_by_label("Reason for the assessment").fill("Attendance")
     page.get_by_label("Yes, I’ve completed this section").check()
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page.get_by_role("button", name="Save and continue"))
     page.get_by_text("is saved").wait_for()
     assert AssessmentSection.objects.get(key="about").data["reason"] == "Attendance"
 
-    page.get_by_role("link", name="Development of the child or young person", exact=True).click()
+    follow(page.get_by_role("link", name="Development of the child or young person", exact=True))
     assert axe_violations(page) == []
     page.goto(live_server.url + reverse("assessments:check_answers", args=[case]))
     assert axe_violations(page) == []

@@ -5,6 +5,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from consent.models import Consent
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,8 +20,8 @@ def test_record_consent_excluding_an_agency(live_server, world, page, axe_violat
     page.goto(f"{live_server.url}/cases/{world.a.case.pk}/")
     assert axe_violations(page) == []
 
-    page.get_by_role("link", name="Record consent").click()
-    page.get_by_role("button", name="Record consent").click()
+    follow(page.get_by_role("link", name="Record consent"))
+    follow(page.get_by_role("button", name="Record consent"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
 
@@ -34,7 +35,7 @@ def test_record_consent_excluding_an_agency(live_server, world, page, axe_violat
     page.get_by_label("Written, signed").check()
     page.get_by_label("Name signed").fill("Pat Parent")
     page.get_by_label("Date of consent").fill(timezone.localdate().strftime("%d/%m/%Y"))
-    page.get_by_role("button", name="Record consent").click()
+    follow(page.get_by_role("button", name="Record consent"))
 
     expect(
         page.get_by_text("Consent recorded. The agencies it names can now see the case.")

@@ -15,6 +15,7 @@ from delivery.models import ClosureReason
 from delivery.services.closure import case_close
 from retention.models import JobKind, JobRun
 from tests.assessment_states import logged
+from tests.e2e.navigation import follow
 from tests.e2e.test_delivery import _checked, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +60,7 @@ def test_the_caf_manager_reads_deadlines_runs_and_what_retention_will_do(
     page.goto(f"{base}/retention/policy/")
     _checked(page, axe_violations, visited, "14-04-policy")
     page.get_by_label("Months a closed CAF stays accessible").fill("6")
-    page.get_by_role("button", name="Save the periods").click()
+    follow(page.get_by_role("button", name="Save the periods"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Months a closed CAF stays accessible").input_value() == "6"
     _checked(page, axe_violations, visited, "14-05-policy-error")

@@ -16,6 +16,7 @@ from agencies.second_factor import authenticator_of
 from cases.models import Case, CaseState
 from meetings.services.tac import tac_convene, tac_hold, tac_participant_invite, tac_record
 from tests.assessment_states import logged
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD, current_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,13 +106,13 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     # The officer accepts the lead role from the task on their home page.
     _sign_in(page, base, officer)
     _checked(page, axe_violations, visited, "04-officer-home")
-    page.locator('a[href*="/lead-proposals/"]').first.click()
+    follow(page.locator('a[href*="/lead-proposals/"]').first)
     _checked(page, axe_violations, visited, "05-proposal")
-    page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)).click()
+    follow(page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "05b-proposal-error")
     page.get_by_label("Yes, I accept").check()
-    page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)).click()
+    follow(page.get_by_role("button", name=re.compile("Send|Save|Continue|answer", re.I)))
     _checked(page, axe_violations, visited, "06-after-accept")
     expect(page.get_by_text("You are the lead professional.")).to_be_visible()
     case.refresh_from_db()
@@ -120,9 +121,9 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     # The lead adds an action on the plan page and marks it done.
     page.goto(f"{base}/cases/{case.pk}/plan/")
     _checked(page, axe_violations, visited, "07-plan")
-    page.get_by_role("link", name=re.compile("Add an action")).click()
+    follow(page.get_by_role("link", name=re.compile("Add an action")))
     _checked(page, axe_violations, visited, "08-plan-add")
-    page.get_by_role("button", name="Add the action").click()
+    follow(page.get_by_role("button", name="Add the action"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "08b-plan-add-error")
     page.get_by_label("The need", exact=True).fill("Robin is tired and late in the mornings.")
@@ -131,19 +132,19 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
         label=f"{officer.get_full_name()} ({world.a.police.name})"
     )
     page.get_by_label("By when").fill(today.strftime("%d/%m/%Y"))
-    page.get_by_role("button", name="Add the action").click()
+    follow(page.get_by_role("button", name="Add the action"))
     _checked(page, axe_violations, visited, "09-plan-after-add")
-    page.get_by_role("link", name=re.compile("Walk Robin to school")).first.click()
+    follow(page.get_by_role("link", name=re.compile("Walk Robin to school")).first)
     _checked(page, axe_violations, visited, "10-action")
     page.get_by_label("Done", exact=True).check()
-    page.get_by_role("button", name="Save the status").click()
+    follow(page.get_by_role("button", name="Save the status"))
     _checked(page, axe_violations, visited, "11-action-done")
     expect(page.get_by_text("Done").first).to_be_visible()
 
     # The lead records the review at the sign-off TAC, deciding to close.
     page.goto(f"{base}/cases/{case.pk}/reviews/new/")
     _checked(page, axe_violations, visited, "12-review")
-    page.get_by_role("button", name=re.compile("review", re.I)).click()
+    follow(page.get_by_role("button", name=re.compile("review", re.I)))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     _checked(page, axe_violations, visited, "12b-review-error")
     page.get_by_label("Date of the review").fill(today.strftime("%d/%m/%Y"))
@@ -151,7 +152,7 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_label("Achieved").check()
     page.get_by_label("Needs met").fill("Robin is in school on time.")
     page.get_by_label("Close the CAF").check()
-    page.get_by_role("button", name=re.compile("review", re.I)).click()
+    follow(page.get_by_role("button", name=re.compile("review", re.I)))
     _checked(page, axe_violations, visited, "13-after-review")
 
     # ... and closes the case, as the review decided: the case page's next step leads there.
@@ -165,7 +166,7 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_label("Needs met").check()
     page.get_by_label("Sign-off TAC meeting that agreed the closure").select_option(str(meeting.pk))
     page.get_by_label("Why the CAF is closing").fill("All actions done.")
-    page.get_by_role("button", name=re.compile("Close", re.I)).click()
+    follow(page.get_by_role("button", name=re.compile("Close", re.I)))
     _checked(page, axe_violations, visited, "15-after-close")
     assert Case.objects.get(pk=case.pk).state == CaseState.CLOSED
 

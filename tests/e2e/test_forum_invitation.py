@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from meetings.models import Forum, ForumCoreMember, ForumInvitation, ForumSeason, ForumSession
 from meetings.services.invitations import core_invitations_create
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,12 +47,12 @@ def test_an_invitee_sends_a_deputy(live_server, world, page, axe_violations):
     page.goto(live_server.url + reverse("meetings:invitation", args=[invitation.pk]))
     assert axe_violations(page) == []
     page.get_by_label("I am sending a deputy from my agency").check()
-    page.get_by_role("button", name="Send your answer").click()
+    follow(page.get_by_role("button", name="Send your answer"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("Your deputy").select_option(str(deputy.pk))
-    page.get_by_role("button", name="Send your answer").click()
+    follow(page.get_by_role("button", name="Send your answer"))
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     assert axe_violations(page) == []
     invitation = ForumInvitation.objects.get(pk=invitation.pk)

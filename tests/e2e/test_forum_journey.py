@@ -16,6 +16,7 @@ from agencies.second_factor import authenticator_of
 from deadlines.rules import add_working_days, is_working_day
 from meetings.models import Forum, Nomination, NominationState
 from meetings.services import forum_day
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD, current_code
 from tests.test_tac_meetings import logged_case
 
@@ -73,10 +74,10 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     _sign_in(page, base, coordinator)
     page.goto(f"{base}/forums/")
     _checked(page, axe_violations, visited)
-    page.get_by_role("link", name="Set up a season").click()
+    follow(page.get_by_role("link", name="Set up a season"))
     _checked(page, axe_violations, visited)
     page.get_by_label("Name of the season").fill("Northshire forums 2027")
-    page.get_by_role("button", name="Start the season").click()
+    follow(page.get_by_role("button", name="Start the season"))
     _checked(page, axe_violations, visited)
     _fill_date(page, "held_on", forum_on)
     page.get_by_label("Venue", exact=True).fill("Burleigh Community College")
@@ -84,14 +85,14 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     _fill_date(page, "nomination_deadline", forum_on - timedelta(days=1))
     page.get_by_label("Nominations close at").fill("12:00")
     page.get_by_label("Chair (optional)").select_option(value=str(chair.pk))
-    page.get_by_role("button", name="Add the forum").click()
+    follow(page.get_by_role("button", name="Add the forum"))
     _checked(page, axe_violations, visited)
     forum = Forum.objects.get(tenant=world.a.tenant)
     page.get_by_label("Forum", exact=True).select_option(value=str(forum.pk))
     page.get_by_label("School cluster").fill("Riverside and all feeder schools")
     page.get_by_label("Starts at").fill("09:00")
     page.get_by_label("Ends at").fill("10:30")
-    page.get_by_role("button", name="Add the session").click()
+    follow(page.get_by_role("button", name="Add the session"))
     _checked(page, axe_violations, visited)
     assert forum.sessions.count() == 1
 
@@ -99,12 +100,12 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     for case, practitioner in ((first, assessor), (second, world.a.users["police_practitioner"])):
         _sign_in(page, base, practitioner)
         page.goto(f"{base}/cases/{case.pk}/")
-        page.get_by_role("link", name="Nominate for a forum").click()
+        follow(page.get_by_role("link", name="Nominate for a forum"))
         _checked(page, axe_violations, visited)
         page.locator('[name="session"]').first.check()
         page.get_by_label("New case (20 minutes)").check()
         page.get_by_label("What would you like from the forum?").fill("A lead professional.")
-        page.get_by_role("button", name="Nominate the case").click()
+        follow(page.get_by_role("button", name="Nominate the case"))
         _checked(page, axe_violations, visited)
     assert set(Nomination.objects.values_list("state", flat=True)) == {NominationState.LATE}
     assert Nomination.objects.values("nominated_by_agency").distinct().count() == 2
@@ -114,37 +115,37 @@ def test_a_forum_from_set_up_to_the_chairs_print(
     page.goto(f"{base}/forums/{forum.pk}/")
     _checked(page, axe_violations, visited)
     for _ in range(2):
-        page.get_by_role("button", name="Accept onto this forum").first.click()
+        follow(page.get_by_role("button", name="Accept onto this forum").first)
         _checked(page, axe_violations, visited)
-    page.get_by_role("link", name="Agenda").first.click()
+    follow(page.get_by_role("link", name="Agenda").first)
     _checked(page, axe_violations, visited)
-    page.get_by_role("button", name="Build the agenda").click()
+    follow(page.get_by_role("button", name="Build the agenda"))
     _checked(page, axe_violations, visited)
     expect(page.get_by_text("09:00").first).to_be_visible()
-    page.get_by_role("button", name="Confirm the agenda").click()
+    follow(page.get_by_role("button", name="Confirm the agenda"))
     _checked(page, axe_violations, visited)
 
     # The chair confirms too, runs the forum, and prints.
     _sign_in(page, base, chair)
     page.goto(f"{base}/forums/{forum.pk}/")
-    page.get_by_role("link", name="Agenda").first.click()
-    page.get_by_role("button", name="Confirm the agenda as chair").click()
+    follow(page.get_by_role("link", name="Agenda").first)
+    follow(page.get_by_role("button", name="Confirm the agenda as chair"))
     _checked(page, axe_violations, visited)
     page.goto(f"{base}/forums/{forum.pk}/")
-    page.get_by_role("link", name="Chair's view: run the forum").click()
+    follow(page.get_by_role("link", name="Chair's view: run the forum"))
     _checked(page, axe_violations, visited)
     expect(page.get_by_text("information remains confidential to this meeting")).to_be_visible()
-    page.get_by_role("button", name="I have read the statement").click()
+    follow(page.get_by_role("button", name="I have read the statement"))
     _checked(page, axe_violations, visited)
     for heard in range(2):
-        page.get_by_role("link", name="Record what was agreed").nth(heard).click()
+        follow(page.get_by_role("link", name="Record what was agreed").nth(heard))
         _checked(page, axe_violations, visited)
         page.get_by_label("The child's needs the forum identified").fill("Tired in the mornings.")
         page.get_by_label("The services that will help").fill("Breakfast club; youth club.")
         page.get_by_label("Lead professional proposed").select_option(index=1)
         page.get_by_label("Review date").fill((forum_on + timedelta(days=90)).strftime("%d/%m/%Y"))
         page.get_by_label("Summary for the minutes").fill("A pupil who is tired in the mornings.")
-        page.get_by_role("button", name="Save", exact=True).click()
+        follow(page.get_by_role("button", name="Save", exact=True))
         _checked(page, axe_violations, visited)
         page.goto(f"{base}/forums/{forum.pk}/chair/")
     _pdf(page, f"{base}/forums/{forum.pk}/agenda.pdf")

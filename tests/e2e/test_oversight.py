@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from audit.models import AccessAction
 from audit.services import access_log_record
 from cases.services import child_details_correct
+from tests.e2e.navigation import follow
 from tests.e2e.test_delivery import _checked, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,7 +50,7 @@ def test_the_caf_manager_reads_the_trail_the_dashboard_and_the_returns(
     # Every chart can be read as a table too.
     assert page.locator("svg[role=group]").count() >= 1
     assert page.locator("table.govuk-table").count() >= page.locator("svg[role=group]").count()
-    page.locator("main table.govuk-table a").first.click()
+    follow(page.locator("main table.govuk-table a").first)
     _checked(page, axe_violations, visited, "15-05-figure-cases")
     expect(page.get_by_text(case.reference).first).to_be_visible()
 

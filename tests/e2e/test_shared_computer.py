@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +44,7 @@ def test_back_after_signing_out_shows_the_sign_in_page_not_the_child(
     page.wait_for_url(f"{live_server.url}/cases/{case.pk}/")
     assert case.child.postcode in page.content()
 
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
     page.wait_for_url(f"{live_server.url}/sign-in/")
     # A page restored from the back-forward cache fires no load event: wait for the commit.
     page.go_back(wait_until="commit")
@@ -86,14 +87,14 @@ def test_timeout_warning_says_when_the_working_day_is_over(live_server, world, p
 
 def test_sessions_and_api_token_pages_are_accessible(live_server, world, page, axe_violations):
     sign_in(page, live_server, world.a.users["assessor"])
-    page.get_by_role("link", name="your sessions and API tokens").click()
+    follow(page.get_by_role("link", name="your sessions and API tokens"))
 
     page.get_by_role("heading", name="Your sessions").wait_for()
     expect(page.get_by_text("This browser")).to_be_visible()
     assert axe_violations(page) == []
 
-    page.get_by_role("link", name="Your API tokens").click()
-    page.get_by_role("button", name="Issue a new token").click()
+    follow(page.get_by_role("link", name="Your API tokens"))
+    follow(page.get_by_role("button", name="Issue a new token"))
     page.get_by_role("heading", name="Your new API token").wait_for()
     assert axe_violations(page) == []
     assert [m.text for m in page.console_errors] == []

@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from agencies.second_factor import authenticator_of
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD, current_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +40,7 @@ def test_wrong_password_shows_the_error_summary(live_server, world, page, axe_vi
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(world.a.users["assessor"].username)
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    follow(page.get_by_role("button", name="Sign in"))
 
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
@@ -64,7 +65,7 @@ def test_sign_in_with_the_second_factor_and_sign_out_work_without_javascript(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server.url}/")
 
-    page.get_by_role("button", name="Sign out").click()
+    follow(page.get_by_role("button", name="Sign out"))
 
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/sign-in/")
@@ -83,7 +84,7 @@ def test_setting_up_the_authenticator_app_is_accessible(live_server, world, page
     assert axe_violations(page) == []
     device = TOTPDevice.objects.get(user=coordinator, confirmed=False)
     page.get_by_label("Code").fill(current_code(device))
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
 
     expect(page.get_by_text("Your authenticator app is set up")).to_be_visible()
     assert page.locator(".app-recovery-codes li").count() == 10

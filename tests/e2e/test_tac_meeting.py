@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from meetings.models import TacMeeting
+from tests.e2e.navigation import follow
 from tests.factories import PASSWORD
 from tests.test_tac_meetings import logged_case
 
@@ -27,40 +28,40 @@ def test_the_assessor_arranges_records_and_holds_a_tac_meeting(
 
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.get_by_text("First TAC meeting due by")).to_be_visible()
-    page.get_by_role("link", name="Arrange a TAC meeting").click()
+    follow(page.get_by_role("link", name="Arrange a TAC meeting"))
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Arrange the meeting").click()
+    follow(page.get_by_role("button", name="Arrange the meeting"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
     when = timezone.localtime() + timedelta(days=7)
     page.get_by_label("Date and time").fill(when.strftime("%d/%m/%Y 14:30"))
     page.get_by_label("Venue").fill("Meadow Primary, family room")
-    page.get_by_role("button", name="Arrange the meeting").click()
+    follow(page.get_by_role("button", name="Arrange the meeting"))
     expect(page.get_by_role("heading", name="Team around the child meeting")).to_be_visible()
     assert axe_violations(page) == []
 
-    page.get_by_role("link", name="Invite someone").click()
+    follow(page.get_by_role("link", name="Invite someone"))
     assert axe_violations(page) == []
     page.get_by_label("A practitioner").select_option(
         label=f"{world.a.users['police_practitioner'].get_full_name()} ({world.a.police.name})"
     )
-    page.get_by_role("button", name="Invite").click()
+    follow(page.get_by_role("button", name="Invite"))
 
-    page.get_by_role("link", name="Record the meeting").click()
+    follow(page.get_by_role("link", name="Record the meeting"))
     assert axe_violations(page) == []
     page.get_by_label("The child's or young person's development").fill("Reading well.")
     page.get_by_label("The family's consent to share information was checked").check()
-    page.get_by_role("button", name="Save the record").click()
+    follow(page.get_by_role("button", name="Save the record"))
     expect(page.get_by_text("Reading well.")).to_be_visible()
 
-    page.get_by_role("link", name="Agree an action").click()
+    follow(page.get_by_role("link", name="Agree an action"))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Back to the meeting").click()
+    follow(page.get_by_role("link", name="Back to the meeting"))
 
-    page.get_by_role("link", name="Record that the meeting was held").click()
+    follow(page.get_by_role("link", name="Record that the meeting was held"))
     assert axe_violations(page) == []
     page.get_by_label("Date the meeting was held").fill(timezone.localdate().strftime("%d/%m/%Y"))
-    page.get_by_role("button", name="Record the meeting as held").click()
+    follow(page.get_by_role("button", name="Record the meeting as held"))
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     assert axe_violations(page) == []
     assert TacMeeting.objects.get(case=case).state == "held"
