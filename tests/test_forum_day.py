@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from knox.models import AuthToken
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -44,6 +45,7 @@ from meetings.services.forum_day import (
 )
 from meetings.services.forums import core_member_add
 from meetings.services.nominations import nomination_create
+from meetings.services.tac import tac_convene, tac_participant_invite
 from referrals.models import Task, TaskKind
 from tests.assessment_states import consented_case, section_data, sign, write
 from tests.forum_states import scheduled_forum
@@ -340,8 +342,53 @@ def test_an_action_cannot_go_to_an_agency_the_family_excluded(world, forum_day):
 
 def test_the_summary_for_the_minutes_names_no_child(world, forum_day):
     _read(forum_day)
-    with pytest.raises(MeetingError, match="names the child"):
+    with pytest.raises(MeetingError, match="names the family"):
         _record(world, forum_day.nomination, anonymised_summary="Robin is late.")
+
+
+@pytest.mark.parametrize(
+    "summary, named",
+    [
+        ("Mother, pat parent, came along.", "Pat Parent"),  # the parent who consented
+        ("The family live at 1  High Street.", "1 High Street"),
+        ("A girl from ns11ab.", "NS1 1AB"),
+    ],
+)
+def test_the_summary_for_the_minutes_names_no_parent_and_no_address(
+    world, forum_day, summary, named
+):
+    _read(forum_day)
+    with pytest.raises(MeetingError, match=f"names the family \\(“{named}”\\)"):
+        _record(world, forum_day.nomination, anonymised_summary=summary)
+
+
+def test_a_summary_may_use_words_that_are_also_names(world, forum_day):
+    """A parent's surname alone is not looked for: a summary speaks of 'the parent'."""
+    _read(forum_day)
+    _record(world, forum_day.nomination, anonymised_summary="The parent came; a high street job.")
+    forum_day.nomination.refresh_from_db()
+    assert forum_day.nomination.anonymised_summary == "The parent came; a high street job."
+
+
+def test_the_minutes_name_no_family_member_at_a_tac_meeting(world, forum_day):
+    meeting = tac_convene(
+        case=forum_day.nomination.case,
+        by=world.a.users["assessor"],
+        scheduled_at=timezone.now(),
+        venue="School",
+        purpose="First meeting",
+    )
+    tac_participant_invite(
+        meeting=meeting, by=world.a.users["assessor"], name="Sam Carer", relationship="uncle"
+    )
+    forum = forum_day.forum
+    with pytest.raises(MeetingError, match="name a family \\(“Sam Carer”\\)"):
+        forum_minutes_save(
+            forum=forum,
+            by=world.a.users["coordinator"],
+            revision=forum.revision,
+            minutes="Sam Carer spoke for the family.",
+        )
 
 
 def test_a_stale_case_record_is_refused(world, forum_day):
@@ -579,7 +626,7 @@ def test_the_record_page_keeps_what_was_typed_on_an_error(world, forum_day, logi
     )
     assert response.status_code == 400
     assert b"Typed needs" in response.content
-    assert b"names the child" in response.content
+    assert b"names the family" in response.content
 
 
 def test_the_attendance_form_ticks_the_invitations(world, forum_day, login):

@@ -9,7 +9,6 @@ coordinator writes the minutes (anonymised summaries), closes the forum, circula
 plans to everyone they name (a task with a link, no case content: R-AUDIT-3) and records the
 lessons learned against the four questions of §4.17.2."""
 
-import re
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -25,6 +24,7 @@ from audit.context import acting_as
 from cases.models import Case, PlanAction
 from cases.permissions import VIEW, acting_agency_id, user_may, with_visible_case
 from cases.plans import plan_action_agree
+from meetings.anonymity import identifier_in
 from meetings.models import (
     Forum,
     ForumInvitation,
@@ -384,15 +384,6 @@ def lead_professional_candidates(nomination: Nomination) -> list[User]:
     ]
 
 
-def _names_in(text: str, case: Case) -> bool:
-    child = case.child
-    names = [child.given_name, child.family_name, *child.middle_names.split()]
-    for name in names:
-        if len(name) >= 2 and re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
-            return True
-    return False
-
-
 def forum_case_record(
     *,
     nomination: Nomination,
@@ -413,9 +404,11 @@ def forum_case_record(
     needs = _text(needs, field="needs", limit=RECORD_TEXT_MAX)
     services = _text(services, field="services", limit=RECORD_TEXT_MAX)
     anonymised_summary = _text(anonymised_summary, field="anonymised_summary", limit=ANONYMISED_MAX)
-    if anonymised_summary and _names_in(anonymised_summary, nomination.case):
+    named = anonymised_summary and identifier_in(anonymised_summary, nomination.case)
+    if named:
         raise MeetingError(
-            "The summary for the minutes names the child: leave names out.",
+            f"The summary for the minutes names the family (“{named}”): leave names and "
+            "addresses out.",
             field="anonymised_summary",
         )
     if review_on is not None and not (forum.held_on < review_on <= forum.held_on + LONGEST_REVIEW):
@@ -551,9 +544,13 @@ def forum_minutes_save(*, forum: Forum, by: User, revision: int, minutes: str) -
     minutes = _text(minutes, field="minutes", limit=MINUTES_MAX)
     # Read by everyone invited, also by agencies a family did not agree to share with.
     nominated = Nomination.objects.filter(session__forum=forum).select_related("case__child")
-    if minutes and any(_names_in(minutes, nomination.case) for nomination in nominated):
+    named = minutes and next(
+        (found for n in nominated if (found := identifier_in(minutes, n.case))), None
+    )
+    if named:
         raise MeetingError(
-            "The minutes name a child: leave names out (each case's summary is kept with it).",
+            f"The minutes name a family (“{named}”): leave names and addresses out (each "
+            "case's summary is kept with it).",
             field="minutes",
         )
     with transaction.atomic(), coordinating(by):
