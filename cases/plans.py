@@ -420,7 +420,7 @@ class NeedGroup:
 def plan_of(case: Case, *, today: date) -> dict:
     """The case's plan for its page: live actions grouped by need (in the order the needs were
     first agreed), completed actions dropped from it, overdue ones marked, and the gentle
-    warning of seed 004 §5 when the plan is only other agencies' work."""
+    gentle warnings (``plan_warnings``)."""
     actions = list(
         case.plan_actions.select_related("owner_agency", "owner_user").order_by("agreed_at", "id")
     )
@@ -445,7 +445,7 @@ def plan_of(case: Case, *, today: date) -> dict:
         "needs": list(groups.values()),
         "dropped": dropped,
         "overdue": sum(1 for a in actions if a.overdue),
-        "warning": only_referrals_warning(case, actions),
+        "warnings": plan_warnings(case, actions),
     }
 
 
@@ -475,6 +475,30 @@ def only_referrals_warning(case: Case, actions: list[PlanAction]) -> str:
         ):
             return ""
     return ONLY_REFERRALS_WARNING
+
+
+def no_outcome_warning(actions: list[PlanAction]) -> str:
+    """R-PLAN-1: outcomes are SMART. The 'by when' makes an action timed; an action with no
+    outcome says what will be done but not what will be different, or how anyone will know."""
+    missing = sum(
+        1
+        for a in actions
+        if not a.outcome.strip()
+        and a.dropped_on is None
+        and a.status not in (PlanActionStatus.DECLINED, PlanActionStatus.DONE)
+    )
+    if not missing:
+        return ""
+    which = "1 action has" if missing == 1 else f"{missing} actions have"
+    return (
+        f"{which} no outcome. Say what will be different for the child and how you will know, "
+        "so the plan's outcomes are specific and measurable."
+    )
+
+
+def plan_warnings(case: Case, actions: list[PlanAction]) -> list[str]:
+    """The plan's gentle warnings, for those who write it: never a refusal."""
+    return [w for w in (only_referrals_warning(case, actions), no_outcome_warning(actions)) if w]
 
 
 # --- Writes ----------------------------------------------------------------------------------

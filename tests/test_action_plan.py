@@ -526,6 +526,23 @@ def test_no_warning_on_an_empty_plan(plan, login):
     assert not _warning_shown(_page(login(plan.users["assessor"]), _plan_url(plan)))
 
 
+def test_an_action_without_an_outcome_gets_a_gentle_smart_warning(plan, login):
+    """R-PLAN-1: what will be different, and how anyone will know, not only what is done."""
+    _agree(plan, owner_family_member="Pat Parent", action="Breakfast before school")
+    client = login(plan.users["assessor"])
+    assert "no outcome" not in _page(client, _plan_url(plan))
+
+    vague = _agree(plan, owner_family_member="Pat Parent", action="Bedtime routine")
+    PlanAction.objects.filter(pk=vague.pk).update(outcome="  ")
+    assert "1 action has no outcome" in _page(client, _plan_url(plan))
+    api = client.get(reverse("delivery:api-plan", kwargs={"pk": plan.case.pk}))
+    assert [w for w in api.json()["warnings"] if "no outcome" in w] != []
+    # Not for those who only read the plan, and not once the action is done.
+    assert "no outcome" not in _page(login(plan.users["health"]), _plan_url(plan))
+    PlanAction.objects.filter(pk=vague.pk).update(status=PlanActionStatus.DONE)
+    assert "no outcome" not in _page(client, _plan_url(plan))
+
+
 # --- Dropping completed actions (seed 003 guide 16) -------------------------------------------
 
 

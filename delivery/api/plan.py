@@ -145,12 +145,10 @@ class PlanView(APIView):
             )
         )
         may_plan = plans.may_plan(request.user, case)
-        warning = plans.only_referrals_warning(case, actions) if may_plan else ""
+        warnings = plans.plan_warnings(case, actions) if may_plan else []
         case_access_record(user=request.user, case=case, request=request, detail="action plan")
         return Response(
-            PlanSerializer(
-                {"may_plan": may_plan, "warnings": [warning] if warning else [], "actions": actions}
-            ).data
+            PlanSerializer({"may_plan": may_plan, "warnings": warnings, "actions": actions}).data
         )
 
 

@@ -60,8 +60,8 @@ def plan(request, pk: int):
         {
             "case": case,
             **content,
-            # A gentle warning, for those who write the plan.
-            "warning": content["warning"] if can_plan else "",
+            # Gentle warnings, for those who write the plan.
+            "warnings": content["warnings"] if can_plan else [],
             "can_plan": can_plan,
             "today": today,
         },
