@@ -18,6 +18,7 @@ from deadlines import rules
 from deadlines.models import DeadlineKind, DigestSent
 from deadlines.reminders import _reachable, absolute
 from deadlines.sources import ACTIONABLE_KINDS, SOURCES, Scope, rows_due
+from retention.models import JobRun
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,9 @@ def _claim(user: User, week: date) -> bool:
     return True
 
 
-def digest_send(*, today: date) -> dict[str, int]:
+def digest_send(*, today: date, run: JobRun | None = None) -> dict[str, int]:
     """Email each tenant's CAF coordinators the week's digest, once per person and week.
-    Returns the counts: digests sent, failed."""
+    Returns the counts: digests sent, failed (each council's also on ``run``)."""
     counts: Counter[str] = Counter()
     week = week_of(today)
     for tenant in Tenant.objects.order_by("pk"):
@@ -129,6 +130,10 @@ def digest_send(*, today: date) -> dict[str, int]:
                 # Claimed, so not sent twice; the failure is on the run log.
                 log.exception("weekly digest email to user %s failed", user.pk)
                 counts["digest_failures"] += 1
+                if run is not None:
+                    run.add_tenant_counts(tenant.pk, digest_failures=1)
                 continue
             counts["digests"] += 1
+            if run is not None:
+                run.add_tenant_counts(tenant.pk, digests=1)
     return dict(counts)

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
 
+from django.db.models import Count
 from django.utils import timezone
 
 from deadlines.digest import digest_send
+from deadlines.models import ReminderSent
 from deadlines.reminders import reminders_send_due
 from retention.models import JobKind, JobRun
 
@@ -26,11 +28,11 @@ def recorded_run(kind: str, *, as_of: date):
         run.state = JobRun.State.FAILED
         run.errors = traceback.format_exc(limit=20)
         run.finished_at = timezone.now()
-        run.save(update_fields=["state", "errors", "finished_at", "counts"])
+        run.save(update_fields=["state", "errors", "finished_at", "counts", "tenant_counts"])
         raise
     run.state = JobRun.State.DONE
     run.finished_at = timezone.now()
-    run.save(update_fields=["state", "finished_at", "counts"])
+    run.save(update_fields=["state", "finished_at", "counts", "tenant_counts"])
 
 
 def _run(kind: str, today: date, work: Callable[[JobRun], dict[str, int]]) -> JobRun:
@@ -44,13 +46,20 @@ def deadlines_run(*, today: date, batch: int = 500, digest: bool | None = None) 
     (``digest=True``), or by default on Mondays. Each part is a run of its own in the log.
     Safe to run again, or on two workers at once: nobody is reminded twice on a day, nor sent
     two digests in a week."""
-    runs = [
-        _run(
-            JobKind.DEADLINES,
-            today,
-            lambda run: reminders_send_due(today=today, batch=batch, run=run),
-        )
-    ]
+    runs = [_run(JobKind.DEADLINES, today, lambda run: _reminders(run, today, batch))]
     if digest or (digest is None and today.weekday() == MONDAY):
-        runs.append(_run(JobKind.DIGEST, today, lambda run: digest_send(today=today)))
+        runs.append(_run(JobKind.DIGEST, today, lambda run: digest_send(today=today, run=run)))
     return runs
+
+
+def _reminders(run: JobRun, today: date, batch: int) -> dict[str, int]:
+    counts = reminders_send_due(today=today, batch=batch, run=run)
+    reminded = (
+        ReminderSent.objects.filter(run=run)
+        .values("recipient__tenant_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in reminded:
+        run.add_tenant_counts(row["recipient__tenant_id"], reminders=row["n"])
+    return counts

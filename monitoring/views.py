@@ -47,14 +47,16 @@ RUNS_PAGE_SIZE = 50
 
 def may_see_runs(user) -> bool:
     """Managers (with the DBS check case work needs) and the CAF team read the run log. It
-    holds no case content: kinds, dates, counts and states of the scheduled jobs (their error
-    text, which may name a case of any council, stays with the operators)."""
+    holds no case content: kinds, dates, states of the scheduled jobs and their own council's
+    counts (the error text, which may name a case of any council, and the totals over every
+    council stay with the operators)."""
     return may_search_audit(user) or in_caf_team(user)
 
 
-def runs_page(cursor: str | None) -> tuple[list[JobRun], str | None]:
+def runs_page(cursor: str | None, tenant_id: int) -> tuple[list[JobRun], str | None]:
     """One page of runs started before ``cursor``, newest first (keyset paging over
-    (started_at, id): no count of the whole log), and the next page's cursor, if any."""
+    (started_at, id): no count of the whole log), each with what it did in ``tenant_id``'s
+    council, and the next page's cursor, if any."""
     runs = JobRun.objects.order_by("-started_at", "-id")
     if cursor:
         try:
@@ -76,6 +78,7 @@ def runs_page(cursor: str | None) -> tuple[list[JobRun], str | None]:
     rows = rows[:RUNS_PAGE_SIZE]
     for run in rows:
         run.duration = run.finished_at - run.started_at if run.finished_at else None
+        run.council_counts = run.counts_for(tenant_id)
     return rows, next_cursor
 
 
@@ -84,6 +87,6 @@ def job_runs(request):
     """The log of scheduled runs (deadlines, digest, retention), newest first."""
     if not may_see_runs(request.user):
         raise Http404
-    rows, next_cursor = runs_page(request.GET.get("before"))
+    rows, next_cursor = runs_page(request.GET.get("before"), request.user.tenant_id)
     next_query = urlencode({"before": next_cursor}) if next_cursor else None
     return render(request, "monitoring/runs.html", {"runs": rows, "next_query": next_query})

@@ -24,6 +24,13 @@ class RetentionRunResult(RetentionPreview):
     # The lists are filled by a dry run: what a real run on that day would do.
     run: JobRun | None = None
 
+    def counts(self) -> dict[str, int]:
+        return {
+            "archived": len(self.to_archive),
+            "purged": len(self.to_purge),
+            "held": len(self.held),
+        }
+
 
 def retention_run(*, today: date, dry_run: bool = False, batch: int = 1000) -> RetentionRunResult:
     """Run retention as on ``today``. Each tenant's due cases are taken a batch at a time,
@@ -41,15 +48,22 @@ def retention_run(*, today: date, dry_run: bool = False, batch: int = 1000) -> R
     try:
         for tenant in Tenant.objects.order_by("pk"):
             if dry_run:
+                before = result.counts()
                 retention_preview(tenant, today, into=result)
+                run.add_tenant_counts(
+                    tenant.pk, **{k: n - before[k] for k, n in result.counts().items()}
+                )
             else:
+                before = {**counts, "errors": len(errors)}
                 _archive_tenant(tenant, today, run, batch, counts, errors)
+                run.add_tenant_counts(
+                    tenant.pk,
+                    archived=counts["archived"] - before["archived"],
+                    held=counts["held"] - before["held"],
+                    errors=len(errors) - before["errors"],
+                )
         if dry_run:
-            counts.update(
-                archived=len(result.to_archive),
-                purged=len(result.to_purge),
-                held=len(result.held),
-            )
+            counts.update(result.counts())
         else:
             # {"purged": n, "purge_held": n, "purge_failed": n}
             counts.update(_purge(today=today, batch=batch, run=run))
@@ -69,7 +83,7 @@ def _finish(run: JobRun, started: float, counts: dict, errors: list[str]) -> Non
     run.counts = counts
     run.errors = "\n".join(errors)[:20000]
     run.finished_at = timezone.now()
-    run.save(update_fields=["state", "counts", "errors", "finished_at"])
+    run.save(update_fields=["state", "counts", "tenant_counts", "errors", "finished_at"])
 
 
 def _archive_tenant(tenant, today, run, batch, counts, errors) -> None:

@@ -140,8 +140,11 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    # {"archived": 120, "purged": 4, "held": 2, "reminders": 310, ...}
+    # {"archived": 120, "purged": 4, "held": 2, "reminders": 310, ...}: for the operators.
     counts = models.JSONField(default=dict)
+    # The same, council by council, {"<tenant id>": {"archived": 3, ...}}: a run covers every
+    # council, and one council's staff read only their own figures (R-TEN-1).
+    tenant_counts = models.JSONField(default=dict)
     errors = models.TextField(blank=True)
 
     class Meta:
@@ -150,3 +153,13 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} as of {self.as_of:%d/%m/%Y}"
+
+    def add_tenant_counts(self, tenant_id: int, **counts: int) -> None:
+        """Add to one council's figures (saved with the run)."""
+        mine = self.tenant_counts.setdefault(str(tenant_id), {})
+        for name, count in counts.items():
+            mine[name] = mine.get(name, 0) + count
+
+    def counts_for(self, tenant_id: int | None) -> dict[str, int]:
+        """One council's figures: what its staff may read of the run."""
+        return self.tenant_counts.get(str(tenant_id), {})

@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from agencies.models import Tenant
 from audit.services import audit_entries_scrub, purge_audit_record
@@ -107,19 +107,19 @@ def purge_due_batch(*, today: date, batch: int, run: JobRun | None) -> dict[str,
     case and a failure costs one case, not the batch. Returns
     ``{"purged": n, "purge_held": n, "purge_failed": n}``."""
     due = due_for_purge(today=today)
-    counts = {
-        "purged": 0,
-        "purge_held": due.exclude(_not_held()).count(),
-        "purge_failed": 0,
-    }
+    counts = {"purged": 0, "purge_held": 0, "purge_failed": 0}
+    held = due.exclude(_not_held()).values("tenant_id").annotate(n=Count("pk")).order_by()
+    for row in held:
+        counts["purge_held"] += row["n"]
+        _count(run, row["tenant_id"], purge_held=row["n"])
     due = due.filter(_not_held())
     after = 0
     while True:
-        ids = list(due.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
+        ids = list(due.filter(pk__gt=after).order_by("pk").values_list("pk", "tenant_id")[:batch])
         if not ids:
             return counts
-        after = ids[-1]
-        for case_id in ids:
+        after = ids[-1][0]
+        for case_id, tenant_id in ids:
             try:
                 with transaction.atomic():
                     case = (
@@ -131,11 +131,18 @@ def purge_due_batch(*, today: date, batch: int, run: JobRun | None) -> dict[str,
                         continue
                     case_purge(case=case, today=today, run=run)
                 counts["purged"] += 1
+                _count(run, tenant_id, purged=1)
             except Exception:
                 # The case stays whole (its transaction rolled back) and due: the next run
                 # tries again. The run goes on with the others.
                 logger.exception("purge of case %s failed", case_id)
                 counts["purge_failed"] += 1
+                _count(run, tenant_id, purge_failed=1)
+
+
+def _count(run: JobRun | None, tenant_id: int, **counts: int) -> None:
+    if run is not None:
+        run.add_tenant_counts(tenant_id, **counts)
 
 
 def _collect(roots: list[tuple[type[models.Model], list]]) -> dict[type[models.Model], set]:

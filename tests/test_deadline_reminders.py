@@ -333,6 +333,28 @@ def test_the_run_log_is_for_managers_and_the_caf_team(world, login):
 
 
 @pytest.mark.django_db
+def test_each_council_reads_only_its_own_figures_of_a_run(world, run, login):
+    """A run covers every council; how many reminders and digests it sent elsewhere is not
+    one council's to read (R-TEN-1)."""
+    for due_on in (TUESDAY, TUESDAY - timedelta(days=1)):
+        a_task(world, due_on=due_on, to=world.a.users["police_practitioner"])
+    for days_late in range(3):
+        due_on = TUESDAY - timedelta(days=days_late)
+        a_task(world, due_on=due_on, to=world.b.users["police_practitioner"], tenant="b")
+
+    reminders, digest = run(MONDAY + timedelta(days=7), digest=True)
+
+    assert reminders.counts["reminders"] == 5
+    assert reminders.counts_for(world.a.tenant.pk) == {"reminders": 2}
+    assert reminders.counts_for(world.b.tenant.pk) == {"reminders": 3}
+    assert sum(n["digests"] for n in digest.tenant_counts.values()) == digest.counts["digests"]
+    page = login(world.a.users["coordinator"]).get("/runs/").content.decode()
+    assert "Reminders: 2" in page and "Reminders: 3" not in page and "Reminders: 5" not in page
+    page = login(world.b.users["coordinator"]).get("/runs/").content.decode()
+    assert "Reminders: 3" in page and "Reminders: 2" not in page
+
+
+@pytest.mark.django_db
 def test_the_run_log_pages_newest_first(world, login):
     for day in range(60):
         JobRun.objects.create(kind=JobKind.DEADLINES, as_of=MONDAY + timedelta(days=day))

@@ -28,6 +28,7 @@ from retention.selectors import retention_preview
 from retention.services.archive import case_archive
 from retention.services.holds import legal_hold_lift, legal_hold_place
 from retention.services.policy import RetentionError, retention_policy_change, tenant_policy
+from tests.assessment_states import consented_case
 from tests.test_worker import send_twice_and_wait, worker_queue  # noqa: F401 (a fixture)
 
 TODAY = timezone.localdate()
@@ -130,6 +131,26 @@ def test_each_run_is_recorded(world):
     assert run.as_of == YEAR_ON
     assert run.finished_at is not None
     assert run.counts["archived"] == 1 and run.counts["errors"] == 0
+
+
+def test_each_council_reads_only_its_own_figures_of_a_run(world, login):
+    """The run covers every council; the run log shows a council's staff their own counts."""
+    _closed(world)
+    _closed(world, consented_case(world, "Secondcase"))
+    _closed(world, world.b.case)
+
+    preview = jobs.retention_run(today=YEAR_ON, dry_run=True).run
+    done = jobs.retention_run(today=YEAR_ON).run
+    done.refresh_from_db()
+
+    assert preview.counts_for(world.a.tenant.pk)["archived"] == 2
+    assert done.counts["archived"] == 3
+    assert done.counts_for(world.a.tenant.pk) == {"archived": 2, "held": 0, "errors": 0}
+    assert done.counts_for(world.b.tenant.pk)["archived"] == 1
+    page = login(world.a.users["caf_manager"]).get("/runs/").content.decode()
+    assert "Archived: 2" in page and "Archived: 3" not in page
+    page = login(world.b.users["caf_manager"]).get("/runs/").content.decode()
+    assert "Archived: 1" in page and "Archived: 2" not in page
 
 
 def test_one_failing_case_is_logged_and_the_rest_go_on(world, monkeypatch):
