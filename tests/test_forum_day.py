@@ -382,7 +382,7 @@ def test_the_minutes_name_no_family_member_at_a_tac_meeting(world, forum_day):
         meeting=meeting, by=world.a.users["assessor"], name="Sam Carer", relationship="uncle"
     )
     forum = forum_day.forum
-    with pytest.raises(MeetingError, match="name a family \\(“Sam Carer”\\)"):
+    with pytest.raises(MeetingError, match="names a family \\(“Sam Carer”\\)"):
         forum_minutes_save(
             forum=forum,
             by=world.a.users["coordinator"],
@@ -518,6 +518,18 @@ def test_lessons_are_recorded_by_the_coordinator_after_the_forum(world, forum_da
     )
     assert recorded.lesson_services_invited == "Health was missing"
     assert recorded.lessons_recorded_by == coordinator
+    # Lessons outlive the cases (a purge keeps the forum): they name no family.
+    with pytest.raises(MeetingError, match="names a family") as refused:
+        lessons_record(
+            forum=forum,
+            by=coordinator,
+            revision=recorded.revision,
+            case_numbers="",
+            services_invited="Robin's school nurse was missing",
+            invitees_equipped="",
+            place_and_time="",
+        )
+    assert refused.value.field == "services_invited"
 
 
 # --- PDFs ----------------------------------------------------------------------------------------

@@ -535,6 +535,22 @@ def _lead_propose(nomination: Nomination, by: User) -> None:
 # --- After the forum (000 §4.17) --------------------------------------------------------------
 
 
+def _require_anonymous(forum: Forum, text: str, *, field: str) -> None:
+    """The forum's own writing (minutes, lessons) is read by everyone invited, also by
+    agencies a family did not agree to share with, and outlives the cases it discussed (a
+    purge removes the case's rows, not the forum's): it names no family of the forum."""
+    if not text:
+        return
+    nominated = Nomination.objects.filter(session__forum=forum).select_related("case__child")
+    named = next((found for n in nominated if (found := identifier_in(text, n.case))), None)
+    if named:
+        raise MeetingError(
+            f"This names a family (“{named}”): leave names and addresses out (each case's "
+            "summary is kept with it).",
+            field=field,
+        )
+
+
 def forum_minutes_save(*, forum: Forum, by: User, revision: int, minutes: str) -> Forum:
     """How the meeting ran (000 §4.6.13 item 5), written by the coordinator: general text,
     no child's name (the cases' anonymised summaries are kept per case)."""
@@ -542,17 +558,7 @@ def forum_minutes_save(*, forum: Forum, by: User, revision: int, minutes: str) -
     if forum.tenant_id != by.tenant_id:
         raise MeetingError("Forum not found.")
     minutes = _text(minutes, field="minutes", limit=MINUTES_MAX)
-    # Read by everyone invited, also by agencies a family did not agree to share with.
-    nominated = Nomination.objects.filter(session__forum=forum).select_related("case__child")
-    named = minutes and next(
-        (found for n in nominated if (found := identifier_in(minutes, n.case))), None
-    )
-    if named:
-        raise MeetingError(
-            f"The minutes name a family (“{named}”): leave names and addresses out (each "
-            "case's summary is kept with it).",
-            field="minutes",
-        )
+    _require_anonymous(forum, minutes, field="minutes")
     with transaction.atomic(), coordinating(by):
         forum = _lock_forum(forum, by)
         _require_day_come(forum)
@@ -689,6 +695,8 @@ def lessons_record(
     }
     if not any(answers.values()):
         raise MeetingError("Answer at least one of the questions.", field="case_numbers")
+    for field, value in answers.items():
+        _require_anonymous(forum, value, field=field.removeprefix("lesson_"))
     with transaction.atomic(), coordinating(by):
         forum = _lock_forum(forum, by)
         if forum.state != ForumState.HELD:
