@@ -134,6 +134,8 @@ def test_the_lead_professional_delivers_the_plan_reviews_and_closes_the_case(
     page.get_by_label("By when").fill(today.strftime("%d/%m/%Y"))
     follow(page.get_by_role("button", name="Add the action"))
     _checked(page, axe_violations, visited, "09-plan-after-add")
+    # No outcome was written: the plan asks, gently, for a measurable one (R-PLAN-1).
+    expect(page.get_by_text("1 action has no outcome.")).to_be_visible()
     follow(page.get_by_role("link", name=re.compile("Walk Robin to school")).first)
     _checked(page, axe_violations, visited, "10-action")
     page.get_by_label("Done", exact=True).check()
