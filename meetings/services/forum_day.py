@@ -24,7 +24,7 @@ from audit.context import acting_as
 from cases.models import Case, PlanAction
 from cases.permissions import VIEW, acting_agency_id, user_may, with_visible_case
 from cases.plans import plan_action_agree
-from meetings.anonymity import identifier_in
+from meetings.anonymity import family_identifiers
 from meetings.models import (
     Forum,
     ForumInvitation,
@@ -404,13 +404,8 @@ def forum_case_record(
     needs = _text(needs, field="needs", limit=RECORD_TEXT_MAX)
     services = _text(services, field="services", limit=RECORD_TEXT_MAX)
     anonymised_summary = _text(anonymised_summary, field="anonymised_summary", limit=ANONYMISED_MAX)
-    named = anonymised_summary and identifier_in(anonymised_summary, nomination.case)
-    if named:
-        raise MeetingError(
-            f"The summary for the minutes names the family (“{named}”): leave names and "
-            "addresses out.",
-            field="anonymised_summary",
-        )
+    # Shown with every other case's summary in the minutes: it names none of the families.
+    _require_anonymous(forum, {"anonymised_summary": anonymised_summary})
     if review_on is not None and not (forum.held_on < review_on <= forum.held_on + LONGEST_REVIEW):
         raise MeetingError(
             "The review is after the forum and within a year of it.", field="review_on"
@@ -535,20 +530,21 @@ def _lead_propose(nomination: Nomination, by: User) -> None:
 # --- After the forum (000 §4.17) --------------------------------------------------------------
 
 
-def _require_anonymous(forum: Forum, text: str, *, field: str) -> None:
-    """The forum's own writing (minutes, lessons) is read by everyone invited, also by
-    agencies a family did not agree to share with, and outlives the cases it discussed (a
-    purge removes the case's rows, not the forum's): it names no family of the forum."""
-    if not text:
+def _require_anonymous(forum: Forum, texts: dict[str, str]) -> None:
+    """The forum's own writing (``texts`` by field: minutes, summaries, lessons) is read by
+    everyone invited, also by agencies a family did not agree to share with, and outlives the
+    cases it discussed (a purge removes the case's rows, not the forum's): it names no family
+    of the forum (``meetings.anonymity``)."""
+    if not any(texts.values()):
         return
-    nominated = Nomination.objects.filter(session__forum=forum).select_related("case__child")
-    named = next((found for n in nominated if (found := identifier_in(text, n.case))), None)
-    if named:
-        raise MeetingError(
-            f"This names a family (“{named}”): leave names and addresses out (each case's "
-            "summary is kept with it).",
-            field=field,
-        )
+    nominated = Case.objects.filter(forum_nominations__session__forum=forum).select_related("child")
+    identifiers = family_identifiers(nominated.distinct())
+    for field, text in texts.items():
+        named = text and identifiers.found_in(text)
+        if named:
+            raise MeetingError(
+                f"This names a family (“{named}”): leave names and addresses out.", field=field
+            )
 
 
 def forum_minutes_save(*, forum: Forum, by: User, revision: int, minutes: str) -> Forum:
@@ -558,7 +554,7 @@ def forum_minutes_save(*, forum: Forum, by: User, revision: int, minutes: str) -
     if forum.tenant_id != by.tenant_id:
         raise MeetingError("Forum not found.")
     minutes = _text(minutes, field="minutes", limit=MINUTES_MAX)
-    _require_anonymous(forum, minutes, field="minutes")
+    _require_anonymous(forum, {"minutes": minutes})
     with transaction.atomic(), coordinating(by):
         forum = _lock_forum(forum, by)
         _require_day_come(forum)
@@ -695,8 +691,7 @@ def lessons_record(
     }
     if not any(answers.values()):
         raise MeetingError("Answer at least one of the questions.", field="case_numbers")
-    for field, value in answers.items():
-        _require_anonymous(forum, value, field=field.removeprefix("lesson_"))
+    _require_anonymous(forum, {f.removeprefix("lesson_"): text for f, text in answers.items()})
     with transaction.atomic(), coordinating(by):
         forum = _lock_forum(forum, by)
         if forum.state != ForumState.HELD:
