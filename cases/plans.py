@@ -485,19 +485,23 @@ def no_outcome_warning(actions: list[PlanAction]) -> str:
         for a in actions
         if not a.outcome.strip()
         and a.dropped_on is None
-        and a.status not in (PlanActionStatus.DECLINED, PlanActionStatus.DONE)
+        and a.status
+        not in (PlanActionStatus.DECLINED, PlanActionStatus.DONE, PlanActionStatus.NOT_DONE)
     )
     if not missing:
         return ""
     which = "1 action has" if missing == 1 else f"{missing} actions have"
     return (
-        f"{which} no outcome. Say what will be different for the child and how you will know, "
-        "so the plan's outcomes are specific and measurable."
+        f"{which} no outcome. Agree at the next meeting or review what will be different for "
+        "the child and how you will know, so the plan's outcomes are specific and measurable."
     )
 
 
 def plan_warnings(case: Case, actions: list[PlanAction]) -> list[str]:
-    """The plan's gentle warnings, for those who write it: never a refusal."""
+    """The plan's gentle warnings, for those who write it while the case is open: never a
+    refusal."""
+    if not case.is_open:
+        return []
     return [w for w in (only_referrals_warning(case, actions), no_outcome_warning(actions)) if w]
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, Role, User
 from audit.models import AccessLogEntry, ChangeLogEntry
-from cases.models import Case, PlanAction, PlanActionStatus
+from cases.models import Case, CaseState, PlanAction, PlanActionStatus
 from cases.plans import ONLY_REFERRALS_WARNING, plan_action_agree
 from referrals.models import Task, TaskKind, TaskState
 from tests.assessment_states import consented_case
@@ -537,10 +537,15 @@ def test_an_action_without_an_outcome_gets_a_gentle_smart_warning(plan, login):
     assert "1 action has no outcome" in _page(client, _plan_url(plan))
     api = client.get(reverse("delivery:api-plan", kwargs={"pk": plan.case.pk}))
     assert [w for w in api.json()["warnings"] if "no outcome" in w] != []
-    # Not for those who only read the plan, and not once the action is done.
+    # Not for those who only read the plan.
     assert "no outcome" not in _page(login(plan.users["health"]), _plan_url(plan))
-    PlanAction.objects.filter(pk=vague.pk).update(status=PlanActionStatus.DONE)
+    # Not once the case is closed, nor once the action is done or not done.
+    Case.objects.filter(pk=plan.case.pk).update(state=CaseState.CLOSED)
     assert "no outcome" not in _page(client, _plan_url(plan))
+    Case.objects.filter(pk=plan.case.pk).update(state=plan.case.state)
+    for ended in (PlanActionStatus.DONE, PlanActionStatus.NOT_DONE):
+        PlanAction.objects.filter(pk=vague.pk).update(status=ended)
+        assert "no outcome" not in _page(client, _plan_url(plan))
 
 
 # --- Dropping completed actions (seed 003 guide 16) -------------------------------------------
