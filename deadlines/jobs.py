@@ -53,13 +53,15 @@ def deadlines_run(*, today: date, batch: int = 500, digest: bool | None = None) 
 
 
 def _reminders(run: JobRun, today: date, batch: int) -> dict[str, int]:
-    counts = reminders_send_due(today=today, batch=batch, run=run)
-    reminded = (
-        ReminderSent.objects.filter(run=run)
-        .values("recipient__tenant_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in reminded:
-        run.add_tenant_counts(row["recipient__tenant_id"], reminders=row["n"])
-    return counts
+    try:
+        return reminders_send_due(today=today, batch=batch, run=run)
+    finally:
+        # The reminders committed before a failure are sent: they are each council's.
+        reminded = (
+            ReminderSent.objects.filter(run=run)
+            .values("recipient__tenant_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in reminded:
+            run.add_tenant_counts(row["recipient__tenant_id"], reminders=row["n"])

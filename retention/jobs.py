@@ -55,13 +55,16 @@ def retention_run(*, today: date, dry_run: bool = False, batch: int = 1000) -> R
                 )
             else:
                 before = {**counts, "errors": len(errors)}
-                _archive_tenant(tenant, today, run, batch, counts, errors)
-                run.add_tenant_counts(
-                    tenant.pk,
-                    archived=counts["archived"] - before["archived"],
-                    held=counts["held"] - before["held"],
-                    errors=len(errors) - before["errors"],
-                )
+                try:
+                    _archive_tenant(tenant, today, run, batch, counts, errors)
+                finally:
+                    # What was archived before a failure is committed: it is the council's.
+                    run.add_tenant_counts(
+                        tenant.pk,
+                        archived=counts["archived"] - before["archived"],
+                        held=counts["held"] - before["held"],
+                        errors=len(errors) - before["errors"],
+                    )
         if dry_run:
             counts.update(result.counts())
         else:

@@ -23,7 +23,7 @@ from delivery.services.closure import case_close
 from referrals.models import Task, TaskKind, TaskState
 from referrals.services import task_create
 from retention import jobs
-from retention.models import JobRun, LegalHold, RetentionPolicyChange
+from retention.models import JobKind, JobRun, LegalHold, RetentionPolicyChange
 from retention.selectors import retention_preview
 from retention.services.archive import case_archive
 from retention.services.holds import legal_hold_lift, legal_hold_place
@@ -168,6 +168,8 @@ def test_one_failing_case_is_logged_and_the_rest_go_on(world, monkeypatch):
     assert _state(first) == CaseState.CLOSED
     assert _state(second) == CaseState.ARCHIVED
     assert run.counts["errors"] == 1 and "disk full" in run.errors
+    assert run.counts_for(world.a.tenant.pk) == {"archived": 0, "held": 0, "errors": 1}
+    assert run.counts_for(world.b.tenant.pk) == {"archived": 1, "held": 0, "errors": 0}
 
 
 def test_a_failed_run_is_recorded_as_failed(world, monkeypatch):
@@ -181,6 +183,35 @@ def test_a_failed_run_is_recorded_as_failed(world, monkeypatch):
         jobs.retention_run(today=YEAR_ON)
     run = JobRun.objects.get()
     assert run.state == JobRun.State.FAILED and "purge broke" in run.errors
+    # The archive before the failure is committed, and counted for its council.
+    assert run.counts_for(world.a.tenant.pk)["archived"] == 1
+
+
+def test_a_run_failing_within_a_council_keeps_every_councils_figures(world, monkeypatch):
+    _closed(world)
+    _closed(world, world.b.case)
+    real = jobs.tenant_held
+
+    def failing_for_b(tenant_id):
+        if tenant_id == world.b.tenant.pk:
+            raise RuntimeError("policy table gone")
+        return real(tenant_id)
+
+    monkeypatch.setattr(jobs, "tenant_held", failing_for_b)
+    with pytest.raises(RuntimeError):
+        jobs.retention_run(today=YEAR_ON)
+    run = JobRun.objects.get()
+    assert run.state == JobRun.State.FAILED
+    assert run.counts_for(world.a.tenant.pk)["archived"] == 1
+    assert run.counts_for(world.b.tenant.pk) == {"archived": 0, "held": 0, "errors": 0}
+
+
+def test_a_run_from_before_councils_were_counted_says_so(world, login):
+    JobRun.objects.create(
+        kind=JobKind.RETENTION, as_of=YEAR_ON, state=JobRun.State.DONE, counts={"archived": 9}
+    )
+    page = login(world.a.users["caf_manager"]).get("/runs/").content.decode()
+    assert "Not counted by council" in page and "Archived: 9" not in page
 
 
 def test_batches_take_every_due_case(world):
