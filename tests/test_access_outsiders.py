@@ -14,8 +14,9 @@ is built in tenant a through the services, and every route of that kind, with ev
 
 and must answer the 404 of a missing object (the same route with the object's id 99999999),
 byte for byte but for the per-response tokens, never a server error, writing nothing to the
-change log. Each route is also asked for by the object's owner, who must not get a 404, so a URL
-built wrong fails here rather than passing. A kind added to ``ROUTES`` without a builder here
+change log, asking nothing of anyone (a task) and emailing nobody. Each route is also asked for
+by the object's owner, who must not get a 403 or a 404, so a URL built wrong fails here rather
+than passing. A kind added to ``ROUTES`` without a builder here
 fails ``test_every_object_kind_has_a_builder``, as a route without an oracle fails there.
 
 Every request is made in a savepoint that is rolled back: one wrong answer cannot change the
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -48,7 +50,7 @@ from meetings.models import ForumInvitation, NominationKind
 from meetings.services.forums import core_member_add
 from meetings.services.nominations import nomination_create
 from meetings.services.tac import tac_participant_invite
-from referrals.models import TaskKind, ThresholdDecision
+from referrals.models import Task, TaskKind, ThresholdDecision
 from referrals.services import task_create
 from referrals.social_care import social_care_decide
 from reports.exports import export_job_request, export_job_run
@@ -611,11 +613,12 @@ def _call(client, method: str, url: str):
 
 def _undone(client, method: str, url: str) -> tuple[int, bytes, bool]:
     """The status and body of one request (a redirect to sign in as a 401: the user was signed
-    out) and whether it wrote to the change log; whatever it wrote is rolled back."""
+    out) and whether it wrote to the change log, asked anything of anyone (a task) or sent an
+    email; whatever it wrote is rolled back."""
     with transaction.atomic():
-        before = ChangeLogEntry.objects.count()
+        before = (ChangeLogEntry.objects.count(), Task.objects.count(), len(mail.outbox))
         response = _call(client, method, url)
-        wrote = ChangeLogEntry.objects.count() != before
+        wrote = (ChangeLogEntry.objects.count(), Task.objects.count(), len(mail.outbox)) != before
         transaction.set_rollback(True)
     # Reading a file's whole answer closes it as the test client means it to be closed.
     body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -651,7 +654,7 @@ def _refused(client, who, route, method, url, missing_url, problems, *, alike=Tr
                 f"{where}: the 404 differs from {missing_url}'s {_difference(body, missing_body)}"
             )
     if wrote:
-        problems.append(f"{where} -> {status}: wrote to the change log")
+        problems.append(f"{where} -> {status}: wrote, asked or emailed something")
 
 
 def problems_of(routes: list[Route], clients: dict) -> list[str]:
@@ -674,7 +677,7 @@ def problems_of(routes: list[Route], clients: dict) -> list[str]:
         owner = clients[route.owner]
         # The owner opens it (a 400 for the empty input sent is an answer too).
         status, _, _ = _undone(owner, route.owner_method, route.url)
-        if status in (401, 404, 405) or status >= 500:
+        if status in (401, 403, 404, 405) or status >= 500:
             problems.append(
                 f"owner {route.owner} {route.owner_method.upper()} {route.name} {route.url}"
                 f" -> {status}"
